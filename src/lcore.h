@@ -1,0 +1,15 @@
+/*
+** lcore.h -- the pieces of module openrouter.core.  Each binding file
+** adds its functions to the module table on the top of the stack.
+*/
+#ifndef ORC_LCORE_H
+#define ORC_LCORE_H
+
+#include "lua.h"
+
+/* Each: [-0, +0, m], module table at the top of the stack. */
+void orc_open_sse (lua_State *L);        /* lsse.c: sse_new */
+void orc_open_schema (lua_State *L);     /* lschema.c: schema_compile */
+void orc_open_transport (lua_State *L);  /* ltransport.c: multi_new, curl info */
+
+#endif
