@@ -1,0 +1,108 @@
+--- Error objects: every failure a caller can meet is one of these.
+-- Fields: kind ("validation", "http", "api", "network", "timeout",
+-- "cancelled", "protocol"), status, code, message, metadata, retry_after,
+-- request_id, retryable, and kind-specific extras (errors, which, partial,
+-- body). They print readably with tostring() and as uncaught errors.
+
+local M = {}
+
+---@class openrouter.Error
+---@field kind string
+---@field message string
+---@field status integer|nil
+---@field code any
+---@field metadata table|nil
+---@field retry_after number|nil
+---@field request_id string|nil
+---@field retryable boolean
+---@field which string|nil       timeout that fired: connect/first_byte/idle/total
+---@field errors table|nil       validation: list of {path=, message=}
+---@field partial table|nil      what a stream had accumulated before it failed
+local Error = {}
+Error.__index = Error
+Error.__name = "openrouter.Error"
+
+local RETRYABLE_STATUS = {
+  [408] = true, [409] = true, [429] = true, [500] = true, [502] = true,
+  [503] = true, [504] = true, [524] = true, [529] = true,
+}
+M.RETRYABLE_STATUS = RETRYABLE_STATUS
+
+function Error:__tostring()
+  local head = "openrouter " .. tostring(self.kind) .. " error"
+  if self.status and self.kind ~= "api" then
+    head = head .. " (HTTP " .. tostring(self.status) .. ")"
+  elseif self.code ~= nil and self.code ~= self.status then
+    head = head .. " (code " .. tostring(self.code) .. ")"
+  end
+  local s = head .. ": " .. tostring(self.message)
+  if self.kind == "validation" and type(self.errors) == "table" then
+    for i = 1, math.min(#self.errors, 10) do
+      local e = self.errors[i]
+      s = s .. "\n  " .. (e.path ~= "" and e.path or "(root)") .. ": " .. tostring(e.message)
+    end
+    if #self.errors > 10 then s = s .. "\n  (" .. (#self.errors - 10) .. " more)" end
+  end
+  if self.retry_after then s = s .. " (retry after " .. tostring(self.retry_after) .. " s)" end
+  if self.request_id then s = s .. " [" .. self.request_id .. "]" end
+  return s
+end
+
+--- Is `v` an openrouter error object?
+---@param v any
+---@return boolean
+function M.is(v)
+  return getmetatable(v) == Error
+end
+
+--- Make an error object. `fields.kind` and `fields.message` are required.
+---@param fields table
+---@return openrouter.Error
+function M.new(fields)
+  assert(type(fields) == "table" and type(fields.kind) == "string", "error needs a kind")
+  local e = setmetatable(fields, Error)
+  if e.message == nil then e.message = e.kind end
+  if e.retryable == nil then
+    e.retryable = (e.kind == "network")
+      or (e.kind == "http" and RETRYABLE_STATUS[e.status] == true)
+      or false
+  end
+  return e
+end
+
+--- A validation error from a list of {path=, message=}.
+function M.validation(list, what)
+  local first = list[1]
+  local msg = (what or "invalid request")
+  if first then
+    msg = msg .. ": " .. (first.path ~= "" and (first.path .. ": ") or "") .. first.message
+  end
+  return M.new{ kind = "validation", message = msg, errors = list }
+end
+
+-- Lua 5.1's standalone interpreter prints "(error object is not a string)"
+-- for a table error: it never calls __tostring (5.2+, LuaJIT do).  So on
+-- plain 5.1, when no pcall/xpcall/coroutine stands between us and the
+-- top level, raise the readable string; the object stays reachable
+-- through M.last (and the stream that raised it).
+local PLAIN_51 = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
+
+local function caught_above(level)
+  if coroutine.running() then return true end    -- 5.1: nil on the main thread
+  local pc, xpc = pcall, xpcall
+  while true do
+    local info = debug.getinfo(level, "f")
+    if not info then return false end
+    if info.func == pc or info.func == xpc then return true end
+    level = level + 1
+  end
+end
+
+--- Raise `e` (an error object) so that it prints readably everywhere.
+function M.raise(e)
+  M.last = e
+  if PLAIN_51 and not caught_above(3) then error(tostring(e), 0) end
+  error(e, 0)
+end
+
+return M

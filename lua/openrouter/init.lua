@@ -1,0 +1,44 @@
+--- openrouter: a client for the OpenRouter API.
+--
+--   local openrouter = require("openrouter")
+--   local client = openrouter.new{ api_key = ... }
+--   local res, err = client:chat{ model = "openai/gpt-4o", messages = { ... } }
+--   for text in client:stream(req):text() do io.write(text) end
+
+local core = require("openrouter.core")
+local cjson = require("cjson")
+
+local M = {}
+
+M.version = core.version
+M.null = cjson.null
+M.errors = require("openrouter.errors")
+
+local client = require("openrouter.client")
+
+--- Make a client. See the README for every option.
+---@param opts table|nil
+---@return openrouter.Client
+function M.new(opts)
+  return client.new(opts)
+end
+
+-- The SSE parser, the schema engine and the request schemas load on first use.
+local lazy = {
+  sse = function() return require("openrouter.sse") end,
+  schema = function() return require("openrouter.schema") end,
+  validate_provider = function() return require("openrouter.validate").validate_provider end,
+  validate_request = function() return require("openrouter.validate").validate_request end,
+}
+
+return setmetatable(M, {
+  __index = function(t, k)
+    local load = lazy[k]
+    if load then
+      local v = load()
+      rawset(t, k, v)
+      return v
+    end
+    return nil
+  end,
+})
