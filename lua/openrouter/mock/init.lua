@@ -1,0 +1,521 @@
+--- The local OpenRouter simulator (server side, on lua-luv).
+--
+--   local mock = require("openrouter.mock")
+--   local srv = assert(mock.start{ host = "127.0.0.1", port = 0 })
+--   print(srv.url)          -- http://127.0.0.1:PORT/api/v1
+--   uv.run()                -- serves until srv:close()
+--
+-- Endpoints (under /api/v1): POST /chat/completions, GET /models,
+-- GET /models/{author}/{slug}/endpoints, GET /generation?id=, GET /key,
+-- GET /credits.  Request headers steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
+-- X-Mock-Fault (see faults.lua), X-Mock-Seed, X-Mock-Down.  Responses to
+-- chat requests carry X-Generation-Id, X-Mock-Route (provider slugs in the
+-- order the router tried them) and X-Mock-Route-Models (the model of each).
+local uv = require("luv")
+local http = require("openrouter.mock.http")
+local sse = require("openrouter.mock.sse")
+local json = require("openrouter.mock.json")
+local models = require("openrouter.mock.models")
+local router = require("openrouter.mock.router")
+local faults = require("openrouter.mock.faults")
+local gen = require("openrouter.mock.gen")
+
+local M = {}
+
+M.PREFIX = "/api/v1"
+M.MAX_GENERATIONS = 10000
+M.TOTAL_CREDITS = 100
+
+local O, A, null = json.object, json.array, json.null
+local format = string.format
+
+-- Errors -----------------------------------------------------------------------
+
+local default_messages = {
+  [400] = "Bad Request", [401] = "No auth credentials found",
+  [402] = "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+  [403] = "Forbidden: your input was flagged", [404] = "Not Found",
+  [408] = "Request timed out", [409] = "Conflict",
+  [429] = "Rate limit exceeded: simulated", [500] = "Internal Server Error",
+  [502] = "Provider returned error", [503] = "No available providers",
+  [504] = "Gateway timeout", [524] = "Provider timed out", [529] = "Provider overloaded",
+}
+
+local function error_body(code, message, metadata)
+  return json.encode(O("error", O("code", code, "message", message or default_messages[code] or "Error",
+    "metadata", metadata)))
+end
+M.error_body = error_body
+
+local function send_error(res, code, message, metadata, headers)
+  res:send(code, headers, error_body(code, message, metadata))
+end
+
+-- State ------------------------------------------------------------------------
+
+local function new_state()
+  return { generations = {}, order = {}, first = 1, usage = 0, seq = 0 }
+end
+
+local function new_id(state)
+  state.seq = state.seq + 1
+  local t = uv.hrtime()
+  return format("gen-%d-%06x%08x", os.time(), state.seq % 0x1000000, math.floor(t / 1000) % 0x100000000)
+end
+
+local function remember(state, rec)
+  state.generations[rec.id] = rec
+  local order = state.order
+  order[#order + 1] = rec.id
+  while #order - state.first + 1 > M.MAX_GENERATIONS do
+    state.generations[order[state.first]] = nil
+    order[state.first] = nil
+    state.first = state.first + 1
+  end
+end
+
+local function iso8601(t)
+  return os.date("!%Y-%m-%dT%H:%M:%S.000Z", t)
+end
+
+-- Request helpers ----------------------------------------------------------------
+
+local function bearer(req)
+  local h = req.headers.authorization
+  if not h then return nil end
+  local key = h:match("^[Bb][Ee][Aa][Rr][Ee][Rr]%s+(.-)%s*$")
+  if not key or key == "" then return nil end
+  return key
+end
+
+local function parse_query(qs)
+  local q = {}
+  for pair in (qs or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    local function dec(s)
+      return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+    end
+    q[dec(k)] = dec(v)
+  end
+  return q
+end
+
+local function header_list(s)
+  if not s or s == "" then return nil end
+  local out = {}
+  for item in s:gmatch("[^,]+") do
+    item = item:match("^%s*(.-)%s*$")
+    if item ~= "" then out[#out + 1] = item end
+  end
+  return out
+end
+
+-- Answers with the status fault, when one applies; returns true if it did.
+local function status_fault(res, fault)
+  if not fault.status then return false end
+  local code = math.floor(fault.status)
+  local headers, meta = {}, nil
+  if fault.retry_after then
+    headers[#headers + 1] = { "Retry-After", tostring(fault.retry_after) }
+    meta = O("retry_after", fault.retry_after)
+  end
+  if code == 502 then meta = meta or O("provider_name", "Mock") end
+  if code < 400 then
+    res:send(code, headers, "{}")
+  else
+    send_error(res, code, nil, meta, headers)
+  end
+  return true
+end
+
+-- GET endpoints --------------------------------------------------------------------
+
+local models_cache
+
+local function get_models(_, req, res)
+  local q = parse_query(req.query_string)
+  local body
+  if q.supported_parameters and q.supported_parameters ~= "" then
+    body = models.models_json(q.supported_parameters)
+  else
+    models_cache = models_cache or models.models_json()
+    body = models_cache
+  end
+  res:send(200, nil, body)
+end
+
+local function get_endpoints(_, _, res, id)
+  local body = models.endpoints_json(id)
+  if not body then
+    return send_error(res, 404, "Model " .. id .. " not found")
+  end
+  res:send(200, nil, body)
+end
+
+local function get_generation(state, req, res)
+  local q = parse_query(req.query_string)
+  if not q.id or q.id == "" then
+    return send_error(res, 400, "Missing generation id (?id=gen-...)")
+  end
+  local g = state.generations[q.id]
+  if not g then
+    return send_error(res, 404, "Generation " .. q.id .. " not found")
+  end
+  res:send(200, nil, json.encode(O("data", O(
+    "id", g.id, "upstream_id", g.upstream_id, "total_cost", g.cost, "cache_discount", null,
+    "upstream_inference_cost", null, "created_at", iso8601(g.created), "model", g.model,
+    "app_id", null, "streamed", g.streamed, "cancelled", g.cancelled,
+    "provider_name", g.provider, "latency", g.latency, "moderation_latency", null,
+    "generation_time", g.generation_time, "finish_reason", g.finish_reason,
+    "native_finish_reason", g.finish_reason, "tokens_prompt", g.tokens_prompt,
+    "tokens_completion", g.tokens_completion, "native_tokens_prompt", g.tokens_prompt,
+    "native_tokens_completion", g.tokens_completion, "native_tokens_reasoning", g.tokens_reasoning,
+    "native_tokens_cached", 0, "num_media_prompt", null, "num_media_completion", null,
+    "num_search_results", null, "origin", g.origin or "", "usage", g.cost, "is_byok", false))))
+end
+
+local function mask(key)
+  if #key <= 12 then return "sk-...***" end
+  return key:sub(1, 8) .. "..." .. key:sub(-3)
+end
+
+local function get_key(state, _, res, key)
+  res:send(200, nil, json.encode(O("data", O(
+    "label", mask(key), "usage", state.usage, "limit", null, "is_free_tier", false,
+    "limit_remaining", null, "is_provisioning_key", false,
+    "rate_limit", O("requests", 1000, "interval", "10s")))))
+end
+
+local function get_credits(state, _, res)
+  res:send(200, nil, json.encode(O("data", O(
+    "total_credits", M.TOTAL_CREDITS, "total_usage", state.usage))))
+end
+
+-- Chat completions ---------------------------------------------------------------
+
+local function all_user_text(body)
+  local out = {}
+  for _, m in ipairs(body.messages) do
+    if type(m) == "table" and m.role == "user" then out[#out + 1] = gen.content_text(m.content) end
+  end
+  return table.concat(out, "\n")
+end
+
+local function chat(state, req, res, fault)
+  local body, err = json.decode(req.body or "")
+  if body == nil then
+    return send_error(res, 400, "Invalid JSON in request body: " .. tostring(err))
+  end
+  if type(body) ~= "table" then
+    return send_error(res, 400, "Request body must be a JSON object")
+  end
+  if body.messages == nil and body.prompt == nil then
+    return send_error(res, 400, 'Input required: specify "prompt" or "messages"')
+  end
+  if type(body.messages) ~= "table" or #body.messages == 0 then
+    return send_error(res, 400, "messages must be a non-empty array")
+  end
+  for k, m in ipairs(body.messages) do
+    if type(m) ~= "table" or type(m.role) ~= "string" then
+      return send_error(res, 400, format("messages[%d] must be an object with a role", k - 1))
+    end
+  end
+
+  local h = req.headers
+  local seed = tonumber(h["x-mock-seed"] or "")
+  local cands, status, message, meta = router.plan(body, {
+    seed = seed, prompt = all_user_text(body) })
+  if not cands then
+    return send_error(res, status, message, meta)
+  end
+
+  -- try candidates in order; X-Mock-Down ones fail
+  local down = header_list(h["x-mock-down"])
+  local tried, tried_models, chosen = {}, {}, nil
+  for _, c in ipairs(cands) do
+    tried[#tried + 1] = c.endpoint.tag
+    tried_models[#tried_models + 1] = c.response_model
+    if not router.is_down(down, c) then chosen = c; break end
+  end
+  local route_headers = {
+    { "X-Mock-Route", table.concat(tried, ",") },
+    { "X-Mock-Route-Models", table.concat(tried_models, ",") },
+  }
+  if not chosen then
+    return send_error(res, 503, "No available providers: every endpoint tried failed ("
+      .. table.concat(tried, ", ") .. ")", O("tried_providers", A(tried)), route_headers)
+  end
+
+  local id = new_id(state)
+  local created = os.time()
+  local comp = gen.prepare{ body = body, headers = h, cand = chosen, id = id, created = created }
+  local stream = body.stream == true
+  local rec = {
+    id = id, upstream_id = "up-" .. id:sub(5), model = comp.model, provider = comp.provider,
+    created = created, streamed = stream, cancelled = false, finish_reason = null,
+    tokens_prompt = comp.prompt_tokens, tokens_completion = 0, tokens_reasoning = 0,
+    cost = 0, latency = 0, generation_time = 0, origin = h["http-referer"],
+  }
+  remember(state, rec)
+  local t0 = uv.hrtime()
+  local accounted = false
+  local function account(finish_reason)
+    if accounted then return end
+    accounted = true
+    rec.finish_reason = finish_reason or null
+    rec.tokens_completion = comp:completion_tokens()
+    rec.tokens_reasoning = comp.reasoning and #comp.reasoning.pieces or 0
+    rec.cost = comp:cost()
+    rec.generation_time = math.floor((uv.hrtime() - t0) / 1e6)
+    rec.latency = rec.generation_time
+    state.usage = state.usage + rec.cost
+  end
+
+  local headers = {
+    { "X-Generation-Id", id },
+    route_headers[1], route_headers[2],
+  }
+  local delay = tonumber(h["x-mock-delay-ms"] or "") or state.delay_ms or 0
+  delay = delay > 0 and math.floor(delay) or 0
+
+  if stream then
+    headers[#headers + 1] = { "Content-Type", "text/event-stream" }
+    headers[#headers + 1] = { "Cache-Control", "no-cache" }
+    res:start(200, headers)
+    local steps = comp:stream_steps(fault, account)
+    sse.play(res, steps, {
+      delay_ms = delay,
+      reset_after = fault.reset_after_bytes,
+      on_end = function(how)
+        if how ~= "finish" then
+          rec.cancelled = (how == "aborted")
+          account(rec.finish_reason ~= null and rec.finish_reason or null)
+        end
+      end,
+    })
+    return
+  end
+
+  -- non-streaming
+  local function respond()
+    if res.done then return end
+    local text
+    if fault.garbage then
+      text = fault.garbage == "binary" and faults.junk(512) or faults.html
+      account("error")
+      headers[#headers + 1] = { "Content-Type", fault.garbage == "binary"
+        and "application/octet-stream" or "text/html" }
+      return res:send(200, headers, text)
+    end
+    text = comp:response_json(fault)
+    account(fault.midstream_error and "error" or comp:finish_reason())
+    if fault.bad_json then
+      text = text:sub(1, math.floor(#text / 2))
+      return res:send(200, headers, text)
+    end
+    if fault.reset_after_bytes then
+      local n = math.max(0, math.min(fault.reset_after_bytes, #text))
+      res:start_fixed(200, headers, #text)
+      if n > 0 then res:raw(text:sub(1, n)) end
+      return res:reset()
+    end
+    if fault.no_done then
+      res:start_fixed(200, headers, #text)
+      res:raw(text:sub(1, math.floor(#text / 2)))
+      return res:cut()
+    end
+    if fault.stall_ms then
+      local half = math.floor(#text / 2)
+      res:start_fixed(200, headers, #text)
+      res:raw(text:sub(1, half))
+      local t = uv.new_timer()
+      res.on_abort = function() t:stop(); if not t:is_closing() then t:close() end end
+      t:start(fault.stall_ms, 0, function()
+        t:close()
+        if res.done then return end
+        res:raw(text:sub(half + 1))
+        res:complete()
+      end)
+      return
+    end
+    res:send(200, headers, text)
+  end
+  if delay > 0 then
+    local t = uv.new_timer()
+    res.on_abort = function()
+      rec.cancelled = true
+      t:stop(); if not t:is_closing() then t:close() end
+    end
+    t:start(delay, 0, function()
+      t:close()
+      respond()
+    end)
+  else
+    respond()
+  end
+end
+
+-- Dispatch -------------------------------------------------------------------------
+
+local function handler(state)
+  return function(req, res)
+    local path = req.path
+    if path:sub(1, #M.PREFIX + 1) ~= M.PREFIX .. "/" then
+      return send_error(res, 404, "Not Found: " .. path)
+    end
+    local sub = path:sub(#M.PREFIX + 1):gsub("/+$", "")
+    local method = req.method
+    local fault = faults.parse(req.headers["x-mock-fault"])
+    if fault.spent then fault = {} end
+
+    local function need(m)
+      if method == m or (m == "GET" and method == "HEAD") then return true end
+      send_error(res, 405, "Method " .. method .. " not allowed on " .. path,
+        nil, { { "Allow", m } })
+      return false
+    end
+
+    if sub == "/models" then
+      if not need("GET") then return end
+      if status_fault(res, fault) then return end
+      return get_models(state, req, res)
+    end
+    local ep_id = sub:match("^/models/([^/]+/[^/]+)/endpoints$")
+    if ep_id then
+      if not need("GET") then return end
+      if status_fault(res, fault) then return end
+      return get_endpoints(state, req, res, ep_id)
+    end
+
+    local known = { ["/chat/completions"] = "POST", ["/generation"] = "GET",
+      ["/key"] = "GET", ["/credits"] = "GET" }
+    if not known[sub] then
+      return send_error(res, 404, "Not Found: " .. path)
+    end
+    if not need(known[sub]) then return end
+    if status_fault(res, fault) then return end
+    local key = bearer(req)
+    if not key then
+      return send_error(res, 401, "No auth credentials found")
+    end
+    if sub == "/chat/completions" then
+      return chat(state, req, res, fault)
+    elseif sub == "/generation" then
+      return get_generation(state, req, res)
+    elseif sub == "/key" then
+      return get_key(state, req, res, key)
+    else
+      return get_credits(state, req, res)
+    end
+  end
+end
+
+-- Server ---------------------------------------------------------------------------
+
+--- Starts serving on the running luv loop.  opts: host ("127.0.0.1"),
+-- port (0: a free one), log (function(line) or nil), delay_ms (the
+-- X-Mock-Delay-Ms of requests that do not send one; default 0).
+-- Returns an object { url, host, port, close = function }, or nil, err.
+function M.start(opts)
+  opts = opts or {}
+  local state = new_state()
+  state.delay_ms = opts.delay_ms
+  local server, err = http.listen{
+    host = opts.host or "127.0.0.1", port = opts.port or 0,
+    handler = handler(state), log = opts.log,
+  }
+  if not server then return nil, err end
+  local ip, port = server:address()
+  local shown = ip:find(":") and ("[" .. ip .. "]") or ip
+  return {
+    host = ip, port = port, state = state, server = server,
+    url = "http://" .. shown .. ":" .. port .. M.PREFIX,
+    close = function() server:close() end,
+  }
+end
+
+local usage = [[
+usage: openrouter-mock [--host 127.0.0.1] [--port N] [--delay-ms D] [--verbose]
+                       [--exit-with-parent]
+
+Serves a simulated OpenRouter API until killed (SIGTERM/SIGINT exit cleanly).
+The first line of stdout is "listening http://HOST:PORT/api/v1" (--port 0,
+the default, picks a free port); nothing else is written to stdout.
+--delay-ms D paces every stream by D ms between chunks unless the request
+sends X-Mock-Delay-Ms.  --verbose logs one line per request to stderr.
+--exit-with-parent exits when the process that started it is gone
+(checked every 250 ms).
+]]
+
+--- Command-line entry point; returns the process exit code.
+function M.main(args)
+  local host, port, verbose, watch_parent, delay, bad = "127.0.0.1", 0, false, false, nil, false
+  local k = 1
+  while k <= #args do
+    local a = args[k]
+    if a == "--host" then host = args[k + 1]; k = k + 1
+    elseif a:match("^%-%-host=") then host = a:match("=(.*)")
+    elseif a == "--port" then port = tonumber(args[k + 1]); k = k + 1
+    elseif a:match("^%-%-port=") then port = tonumber(a:match("=(.*)"))
+    elseif a == "--delay-ms" then
+      delay = tonumber(args[k + 1])
+      bad = bad or not delay or delay < 0
+      k = k + 1
+    elseif a == "--verbose" or a == "-v" then verbose = true
+    elseif a == "--exit-with-parent" then watch_parent = true
+    elseif a == "--help" or a == "-h" then io.stdout:write(usage); return 0
+    else
+      io.stderr:write("openrouter-mock: unknown argument " .. tostring(a) .. "\n" .. usage)
+      return 2
+    end
+    k = k + 1
+  end
+  if bad or not host or not port or port < 0 or port > 65535 then
+    io.stderr:write("openrouter-mock: bad --host, --port or --delay-ms\n" .. usage)
+    return 2
+  end
+
+  -- a broken connection must be an error return, never a fatal SIGPIPE
+  local sigpipe = uv.new_signal()
+  sigpipe:start("sigpipe", function() end)
+
+  local log
+  if verbose then
+    log = function(line) io.stderr:write("[openrouter-mock] ", line, "\n") end
+  end
+  local srv, err = M.start{ host = host, port = port, log = log, delay_ms = delay }
+  if not srv then
+    io.stderr:write("openrouter-mock: ", tostring(err), "\n")
+    return 1
+  end
+
+  local handles = { sigpipe }
+  local function stop()
+    srv.close()
+    for _, h in ipairs(handles) do
+      if not h:is_closing() then h:close() end
+    end
+    uv.stop()
+  end
+  for _, sig in ipairs({ "sigterm", "sigint", "sighup" }) do
+    local s = uv.new_signal()
+    s:start(sig, stop)
+    handles[#handles + 1] = s
+  end
+  if watch_parent then
+    -- orphaned (the parent exited or was killed): our parent pid changes
+    local ppid = uv.os_getppid()
+    local t = uv.new_timer()
+    t:start(250, 250, function()
+      if uv.os_getppid() ~= ppid then stop() end
+    end)
+    handles[#handles + 1] = t
+  end
+
+  io.stdout:write("listening ", srv.url, "\n")
+  io.stdout:flush()
+  uv.run("default")
+  return 0
+end
+
+return M
