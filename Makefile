@@ -36,7 +36,8 @@ DEB_PKGS := gcc make pkg-config libcurl4-openssl-dev \
             lua5.1 lua5.2 lua5.3 lua5.4 \
             liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev \
             luajit2 libluajit2-5.1-dev \
-            lua-cjson lua-busted lua-luv lua-check luarocks
+            lua-cjson lua-busted lua-luv lua-check luarocks \
+            neovim nginx libnginx-mod-http-lua love xvfb xauth
 
 C_TESTS := $(patsubst spec/c/%.c,build/ctest/%,$(wildcard spec/c/test_*.c))
 
@@ -65,7 +66,7 @@ demo: deps
 
 test: deps
 	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory lint test-c test-lua test-rocks
+	@$(MAKE) --no-print-directory lint test-c test-lua test-rocks test-hosts
 
 # A C unit test spec/c/test_X.c links the pure engine src/X.c alone.
 build/ctest/test_%: spec/c/test_%.c src/%.c $(HDRS)
@@ -101,6 +102,9 @@ build/$(1)/openrouter/core.so: $(patsubst src/%.c,build/$(1)/obj/%.o,$(SRCS))
 	$$(CC) $$(CFLAGS) -shared -o $$@ $$^ $$(CURL_LIBS)
 endef
 $(foreach v,$(LUAS),$(eval $(call core_rule,$(v))))
+
+# Host integrations (Neovim, OpenResty, LÖVE, luv): mk/hosts.mk.
+include mk/hosts.mk
 
 clean:
 	rm -rf build
