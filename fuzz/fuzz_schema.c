@@ -1,0 +1,222 @@
+/*
+** fuzz_schema.c -- libFuzzer target for the schema engine.
+**
+** The input drives a small generator that builds a schema (keywords drawn
+** from draft 7, plus junk) and a value (every Lua shape: mixed and sparse
+** tables, cycles, NaN, null) in an embedded Lua 5.4 state; the schema is
+** compiled and the value validated under pcall.  A compile error or a
+** validation failure is fine; a crash, a leak or UB is not.  The regex
+** engine is also fed the raw input as a pattern and as a subject.
+**
+**   clang -g -O1 -fsanitize=fuzzer,address,undefined -I/usr/include/lua5.4 \
+**     -Isrc fuzz/fuzz_schema.c src/lschema.c src/schema.c -llua5.4 -lm \
+**     -o build/fuzz_schema
+**   build/fuzz_schema -max_total_time=60 fuzz/corpus/schema
+*/
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+
+#include "lcore.h"
+#include "schema.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+typedef struct In { const uint8_t *p; size_t n, i; } In;
+
+static unsigned byte (In *in) { return in->i < in->n ? in->p[in->i++] : 0; }
+
+static const char *const KEYS[] = { "a", "b", "x", "foo", "", "a b", "1" };
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+static void gen_string (lua_State *L, In *in) {
+  static const char *const S[] = { "", "a", "abc", "\xc3\xa9", "\xf0\x9f\x98\x80",
+                                   "\xff\xfe", "foo", "http://x/y", "#", "1" };
+  unsigned k = byte(in);
+  if (k < 200) { lua_pushstring(L, S[k % 10]); return; }
+  {
+    size_t len = byte(in) % 16;
+    if (len > in->n - in->i) len = in->n - in->i;
+    lua_pushlstring(L, (const char *)in->p + in->i, len);
+    in->i += len;
+  }
+}
+
+static void gen_value (lua_State *L, In *in, int depth) {
+  unsigned k = byte(in) % 13;
+  int i, n;
+  luaL_checkstack(L, 8, "fuzz");
+  if (depth > 6) k %= 6;
+  switch (k) {
+    case 0: lua_pushlightuserdata(L, NULL); break;
+    case 1: lua_pushboolean(L, byte(in) & 1); break;
+    case 2: lua_pushinteger(L, (lua_Integer)(int8_t)byte(in)); break;
+    case 3: {
+      static const double D[] = { 0.5, 1.0, -2.5, 1e308, 0.0075, 0.0 / 0.0,
+                                  1.0 / 0.0, 1e-9 };
+      lua_pushnumber(L, D[byte(in) % 8]);
+      break;
+    }
+    case 4: case 5: gen_string(L, in); break;
+    case 6: case 7: case 8:            /* array, maybe sparse */
+      n = (int)(byte(in) % 5);
+      lua_createtable(L, n, 0);
+      for (i = 1; i <= n; i++) {
+        gen_value(L, in, depth + 1);
+        lua_rawseti(L, -2, (byte(in) % 9 == 0) ? i + 3 : i);
+      }
+      break;
+    case 9: case 10: case 11:          /* object, maybe mixed */
+      n = (int)(byte(in) % 5);
+      lua_createtable(L, 0, n);
+      for (i = 0; i < n; i++) {
+        unsigned kk = byte(in);
+        if (kk % 11 == 0) lua_pushinteger(L, 1 + (kk % 3));
+        else lua_pushstring(L, KEYS[kk % NKEYS]);
+        gen_value(L, in, depth + 1);
+        lua_rawset(L, -3);
+      }
+      break;
+    default:                            /* a cycle */
+      lua_newtable(L);
+      lua_pushvalue(L, -1);
+      lua_setfield(L, -2, "a");
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, -2, 1);
+      break;
+  }
+}
+
+static void gen_schema (lua_State *L, In *in, int depth);
+
+static void gen_schema_list (lua_State *L, In *in, int depth) {
+  int n = (int)(byte(in) % 4), i;
+  lua_createtable(L, n, 0);
+  for (i = 1; i <= n; i++) {
+    gen_schema(L, in, depth + 1);
+    lua_rawseti(L, -2, i);
+  }
+}
+
+static void gen_schema_map (lua_State *L, In *in, int depth) {
+  int n = (int)(byte(in) % 4), i;
+  lua_newtable(L);
+  for (i = 0; i < n; i++) {
+    gen_schema(L, in, depth + 1);
+    lua_setfield(L, -2, KEYS[byte(in) % NKEYS]);
+  }
+}
+
+static void gen_schema (lua_State *L, In *in, int depth) {
+  static const char *const KW[] = {
+    "type", "enum", "const", "properties", "required", "additionalProperties",
+    "propertyNames", "minProperties", "maxProperties", "items", "additionalItems",
+    "contains", "minItems", "maxItems", "uniqueItems", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength",
+    "pattern", "patternProperties", "anyOf", "oneOf", "allOf", "not", "if", "then",
+    "else", "dependencies", "$ref", "definitions", "$id", "title", "bogus" };
+  static const char *const REFS[] = { "#", "#/definitions/a", "#/definitions/b",
+    "#/properties/x", "#/items/0", "#foo", "#/definitions/a~1b", "http://x/y",
+    "urn:x#/definitions/a", "#/anyOf/1" };
+  static const char *const TYPES[] = { "null", "boolean", "integer", "number",
+    "string", "array", "object", "text" };
+  unsigned k = byte(in);
+  int n, i;
+  luaL_checkstack(L, 8, "fuzz");
+  if (k % 9 == 0 || depth > 5) { lua_pushboolean(L, k & 16); return; }
+  n = (int)(byte(in) % 5);
+  lua_newtable(L);
+  for (i = 0; i < n; i++) {
+    unsigned w = byte(in) % (sizeof KW / sizeof KW[0]);
+    const char *kw = KW[w];
+    switch (w) {
+      case 0:
+        if (byte(in) & 1) lua_pushstring(L, TYPES[byte(in) % 8]);
+        else {
+          lua_newtable(L);
+          lua_pushstring(L, TYPES[byte(in) % 8]); lua_rawseti(L, -2, 1);
+          lua_pushstring(L, TYPES[byte(in) % 8]); lua_rawseti(L, -2, 2);
+        }
+        break;
+      case 1: case 2: gen_value(L, in, 3); break;
+      case 3: case 23: case 33: gen_schema_map(L, in, depth); break;
+      case 4: {
+        lua_newtable(L);
+        lua_pushstring(L, KEYS[byte(in) % NKEYS]); lua_rawseti(L, -2, 1);
+        break;
+      }
+      case 5: case 6: case 10: case 11: case 27: case 28: case 29: case 30:
+        gen_schema(L, in, depth + 1);
+        break;
+      case 9:
+        if (byte(in) & 1) gen_schema(L, in, depth + 1);
+        else gen_schema_list(L, in, depth);
+        break;
+      case 24: case 25: case 26: gen_schema_list(L, in, depth); break;
+      case 7: case 8: case 12: case 13: case 20: case 21:
+        lua_pushinteger(L, (lua_Integer)(byte(in) % 5) - (byte(in) == 7));
+        break;
+      case 14: lua_pushboolean(L, byte(in) & 1); break;
+      case 15: case 16: case 17: case 18: case 19:
+        lua_pushnumber(L, ((double)(int8_t)byte(in)) / 4.0);
+        break;
+      case 22: gen_string(L, in); break;
+      case 31: gen_schema_map(L, in, depth); break;
+      case 32: lua_pushstring(L, REFS[byte(in) % 10]); break;
+      case 34: lua_pushstring(L, (byte(in) & 1) ? "#foo" : "http://x/y"); break;
+      default: gen_value(L, in, 4); break;
+    }
+    lua_setfield(L, -2, kw);
+  }
+}
+
+static const char RUN[] =
+  "local compile, s, v = ...\n"
+  "local ok, val = pcall(compile, s)\n"
+  "if ok then\n"
+  "  local r1 = val:validate(v)\n"
+  "  local r2, errs = val:validate(v, 'root')\n"
+  "  assert(r1 == r2)\n"
+  "  if not r2 then assert(#errs > 0) end\n"
+  "end\n";
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
+  static lua_State *L = NULL;
+  In in;
+  if (L == NULL) {
+    L = luaL_newstate();
+    luaL_openlibs(L);
+  }
+  /* the regex engine alone */
+  {
+    orc_arena *a = NULL;
+    char err[128];
+    orc_regex *re = orc_regex_compile(&a, (const char *)data, size, err, sizeof err);
+    if (re != NULL) {
+      (void)orc_regex_search(re, (const char *)data, size);
+      (void)orc_regex_search(re, "abc \xc3\xa9 123", 11);
+    }
+    orc_arena_free(&a);
+  }
+  in.p = data; in.n = size; in.i = 0;
+  lua_settop(L, 0);
+  if (luaL_loadstring(L, RUN) != LUA_OK) abort();
+  lua_newtable(L);
+  orc_open_schema(L);
+  lua_getfield(L, -1, "schema_compile");
+  lua_remove(L, -2);
+  gen_schema(L, &in, 0);
+  gen_value(L, &in, 0);
+  if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+    /* only the assertions above may fail: a mismatch between the passes */
+    const char *msg = lua_tostring(L, -1);
+    if (msg != NULL && strstr(msg, "assertion failed") != NULL) abort();
+  }
+  lua_settop(L, 0);
+  lua_gc(L, LUA_GCCOLLECT, 0);
+  return 0;
+}

@@ -1,0 +1,1083 @@
+/*
+** schema.c -- the Lua-free half of the JSON-Schema engine: arena, regular
+** expressions, property index, and pure helpers.  See schema.h.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+/* ====================================================================== */
+/* arena                                                                  */
+/* ====================================================================== */
+
+struct orc_arena {
+  struct orc_arena *next;
+  size_t used, cap;
+  size_t total;                 /* bytes in this chunk and those after */
+  /* followed by cap bytes, aligned like a double */
+};
+
+#define ARENA_ALIGN 16u
+#define ARENA_CHUNK 8192u
+#define ARENA_HDR \
+  ((sizeof(orc_arena) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+
+void *orc_arena_alloc (orc_arena **a, size_t n) {
+  orc_arena *c = *a;
+  unsigned char *p;
+  n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  if (n == 0) n = ARENA_ALIGN;
+  if (c == NULL || c->cap - c->used < n) {
+    size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+    if (n > (size_t)-1 / 2) return NULL;
+    c = (orc_arena *)malloc(ARENA_HDR + cap);
+    if (c == NULL) return NULL;
+    c->next = *a;
+    c->used = 0;
+    c->cap = cap;
+    c->total = cap + (*a ? (*a)->total : 0);
+    *a = c;
+  }
+  p = (unsigned char *)c + ARENA_HDR + c->used;
+  c->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+char *orc_arena_strdup (orc_arena **a, const char *s, size_t len) {
+  char *p = (char *)orc_arena_alloc(a, len + 1);
+  if (p != NULL) {
+    if (len) memcpy(p, s, len);
+    p[len] = '\0';
+  }
+  return p;
+}
+
+void orc_arena_free (orc_arena **a) {
+  orc_arena *c = *a;
+  while (c != NULL) {
+    orc_arena *next = c->next;
+    free(c);
+    c = next;
+  }
+  *a = NULL;
+}
+
+size_t orc_arena_size (const orc_arena *a) {
+  return a ? a->total : 0;
+}
+
+/* ====================================================================== */
+/* UTF-8                                                                  */
+/* ====================================================================== */
+
+uint32_t orc_utf8_next (const char *str, size_t len, size_t *i) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t k = *i;
+  uint32_t c = s[k], cp;
+  int n, j;
+  if (c < 0x80) { *i = k + 1; return c; }
+  if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
+  else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
+  else goto bad;
+  if (len - k <= (size_t)n) goto bad;
+  for (j = 1; j <= n; j++) {
+    if ((s[k + j] & 0xC0) != 0x80) goto bad;
+    cp = (cp << 6) | (s[k + j] & 0x3F);
+  }
+  if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    goto bad;
+  *i = k + (size_t)n + 1;
+  return cp;
+bad:
+  *i = k + 1;
+  return 0xFFFD;
+}
+
+size_t orc_utf8_len (const char *s, size_t len) {
+  size_t i = 0, n = 0;
+  while (i < len) {
+    if ((unsigned char)s[i] < 0x80) i++;
+    else (void)orc_utf8_next(s, len, &i);
+    n++;
+  }
+  return n;
+}
+
+/* ====================================================================== */
+/* numbers                                                                */
+/* ====================================================================== */
+
+int orc_multiple_of (double v, double d) {
+  double q, r;
+  if (!isfinite(v) || !(d > 0) || !isfinite(d)) return 0;
+  if (v == 0) return 1;
+  if (floor(d) == d && floor(v) == v)
+    return fmod(v, d) == 0;           /* fmod is exact */
+  q = v / d;
+  if (!isfinite(q)) return 0;
+  if (fabs(q) >= 4503599627370496.0)  /* 2^52: no fraction to tell */
+    return 1;
+  /* Decimal operands carry a relative error of ~1e-16 each; allow a few
+  ** times that on the quotient, never an absolute slack. */
+  r = fabs(q - nearbyint(q));
+  return r <= fabs(q) * 2e-15;
+}
+
+/* ====================================================================== */
+/* property index                                                         */
+/* ====================================================================== */
+
+uint32_t orc_hash (const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  size_t i;
+  for (i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+int orc_node_index (orc_arena **a, orc_node *n) {
+  uint32_t size = 4, i;
+  while (size < 2 * n->nprops) size <<= 1;
+  n->slots = (uint32_t *)orc_arena_alloc(a, size * sizeof(uint32_t));
+  if (n->slots == NULL) return 0;
+  n->mask = size - 1;
+  for (i = 0; i < n->nprops; i++) {
+    uint32_t h = n->props[i].hash & n->mask;
+    while (n->slots[h] != 0) h = (h + 1) & n->mask;
+    n->slots[h] = i + 1;
+  }
+  return 1;
+}
+
+const orc_prop *orc_node_prop (const orc_node *n, const char *s, size_t len) {
+  uint32_t h, k;
+  if (n->nprops == 0) return NULL;
+  h = orc_hash(s, len);
+  for (k = h & n->mask; n->slots[k] != 0; k = (k + 1) & n->mask) {
+    const orc_prop *p = &n->props[n->slots[k] - 1];
+    if (p->hash == h && p->len == len && memcmp(p->name, s, len) == 0)
+      return p;
+  }
+  return NULL;
+}
+
+/* ====================================================================== */
+/* suggestions                                                            */
+/* ====================================================================== */
+
+#define SUGGEST_MAX 64
+
+int orc_edit_distance (const char *a, size_t alen, const char *b,
+                       size_t blen, int limit) {
+  int rows[3][SUGGEST_MAX + 1];
+  int *pp = rows[0], *p = rows[1], *c = rows[2];
+  size_t i, j;
+  if (alen > SUGGEST_MAX || blen > SUGGEST_MAX) return -1;
+  if ((alen > blen ? alen - blen : blen - alen) > (size_t)limit) return -1;
+  for (j = 0; j <= blen; j++) p[j] = (int)j;
+  for (i = 1; i <= alen; i++) {
+    int best;
+    int *t;
+    c[0] = (int)i;
+    best = c[0];
+    for (j = 1; j <= blen; j++) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      int v = p[j] + 1;
+      if (c[j - 1] + 1 < v) v = c[j - 1] + 1;
+      if (p[j - 1] + cost < v) v = p[j - 1] + cost;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+          pp[j - 2] + 1 < v)
+        v = pp[j - 2] + 1;
+      c[j] = v;
+      if (v < best) best = v;
+    }
+    if (best > limit) return -1;
+    t = pp; pp = p; p = c; c = t;
+  }
+  return p[blen] <= limit ? p[blen] : -1;
+}
+
+static int lower (int c) {
+  return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+static int ieq (const char *a, size_t alen, const char *b, size_t blen) {
+  size_t i;
+  if (alen != blen) return 0;
+  for (i = 0; i < alen; i++)
+    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) return 0;
+  return 1;
+}
+
+/* camelCase / kebab-case -> snake_case, into out (2 * SUGGEST_MAX). */
+static size_t snake (const char *s, size_t len, char *out) {
+  size_t i, o = 0;
+  for (i = 0; i < len; i++) {
+    int c = (unsigned char)s[i];
+    if (c >= 'A' && c <= 'Z') {
+      if (o > 0 && out[o - 1] != '_') out[o++] = '_';
+      out[o++] = (char)lower(c);
+    } else {
+      out[o++] = (char)(c == '-' ? '_' : c);
+    }
+  }
+  return o;
+}
+
+int orc_suggest (const char *s, size_t len, const char *const *cands,
+                 const size_t *clens, size_t n) {
+  char sn[2 * SUGGEST_MAX];
+  size_t snlen, i;
+  int best = -1, bestd = 1 << 20;
+  int limit = len <= 4 ? 1 : (len <= 9 ? 2 : 3);
+  if (len == 0 || len > SUGGEST_MAX) return -1;
+  snlen = snake(s, len, sn);
+  for (i = 0; i < n; i++) {
+    int d;
+    if (clens[i] == len && memcmp(cands[i], s, len) == 0) continue;
+    if ((clens[i] == snlen && memcmp(cands[i], sn, snlen) == 0) ||
+        ieq(cands[i], clens[i], s, len))
+      d = 0;
+    else {
+      int d1 = orc_edit_distance(s, len, cands[i], clens[i], limit);
+      int d2 = orc_edit_distance(sn, snlen, cands[i], clens[i], limit);
+      if (d1 < 0 || (d2 >= 0 && d2 < d1)) d1 = d2;
+      if (d1 < 0) continue;
+      d = d1;
+    }
+    if (d < bestd) { bestd = d; best = (int)i; }
+  }
+  return best;
+}
+
+/* ====================================================================== */
+/* URIs                                                                   */
+/* ====================================================================== */
+
+typedef struct uri {
+  const char *scheme; size_t nscheme;       /* including ':' */
+  const char *auth; size_t nauth; int hauth; /* including "//" */
+  const char *path; size_t npath;
+  const char *query; size_t nquery; int hquery;  /* including '?' */
+  const char *frag; size_t nfrag; int hfrag;     /* including '#' */
+} uri;
+
+static int is_alpha (int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static void uri_parse (const char *s, size_t n, uri *u) {
+  size_t i = 0, j;
+  memset(u, 0, sizeof *u);
+  if (n > 0 && is_alpha((unsigned char)s[0])) {
+    for (j = 1; j < n; j++) {
+      int c = (unsigned char)s[j];
+      if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+            c == '.'))
+        break;
+    }
+    if (j < n && s[j] == ':') {
+      u->scheme = s; u->nscheme = j + 1; i = j + 1;
+    }
+  }
+  if (n - i >= 2 && s[i] == '/' && s[i + 1] == '/') {
+    j = i + 2;
+    while (j < n && s[j] != '/' && s[j] != '?' && s[j] != '#') j++;
+    u->auth = s + i; u->nauth = j - i; u->hauth = 1; i = j;
+  }
+  j = i;
+  while (j < n && s[j] != '?' && s[j] != '#') j++;
+  u->path = s + i; u->npath = j - i; i = j;
+  if (i < n && s[i] == '?') {
+    j = i;
+    while (j < n && s[j] != '#') j++;
+    u->query = s + i; u->nquery = j - i; u->hquery = 1; i = j;
+  }
+  if (i < n && s[i] == '#') {
+    u->frag = s + i; u->nfrag = n - i; u->hfrag = 1;
+  }
+}
+
+static int starts (const char *s, size_t n, const char *lit) {
+  size_t k = strlen(lit);
+  return n >= k && memcmp(s, lit, k) == 0;
+}
+
+/* RFC 3986 5.2.4, appending to out at *o. */
+static void remove_dots (const char *in, size_t n, char *out, size_t *o) {
+  size_t i = 0, base = *o, k = *o;
+  while (i < n) {
+    const char *p = in + i;
+    size_t r = n - i;
+    if (starts(p, r, "../")) i += 3;
+    else if (starts(p, r, "./")) i += 2;
+    else if (starts(p, r, "/./")) i += 2;
+    else if (r == 2 && starts(p, r, "/.")) { out[k++] = '/'; i += 2; }
+    else if (starts(p, r, "/../") || (r == 3 && starts(p, r, "/.."))) {
+      while (k > base && out[k - 1] != '/') k--;
+      if (k > base) k--;
+      if (r == 3) { out[k++] = '/'; i += 3; }
+      else i += 3;
+    } else if ((r == 1 && p[0] == '.') || (r == 2 && starts(p, r, ".."))) {
+      i = n;
+    } else {
+      if (in[i] == '/') out[k++] = in[i++];
+      while (i < n && in[i] != '/') out[k++] = in[i++];
+    }
+  }
+  *o = k;
+}
+
+static void put (char *out, size_t *o, const char *s, size_t n) {
+  if (n) memcpy(out + *o, s, n);
+  *o += n;
+}
+
+size_t orc_uri_resolve (const char *base, size_t blen, const char *ref,
+                        size_t rlen, char *out) {
+  uri b, r;
+  size_t o = 0;
+  uri_parse(base, blen, &b);
+  uri_parse(ref, rlen, &r);
+  if (r.nscheme) {
+    put(out, &o, r.scheme, r.nscheme);
+    put(out, &o, r.auth, r.nauth);
+    remove_dots(r.path, r.npath, out, &o);
+    put(out, &o, r.query, r.nquery);
+  } else {
+    put(out, &o, b.scheme, b.nscheme);
+    if (r.hauth) {
+      put(out, &o, r.auth, r.nauth);
+      remove_dots(r.path, r.npath, out, &o);
+      put(out, &o, r.query, r.nquery);
+    } else {
+      put(out, &o, b.auth, b.nauth);
+      if (r.npath == 0) {
+        put(out, &o, b.path, b.npath);
+        if (r.hquery) put(out, &o, r.query, r.nquery);
+        else put(out, &o, b.query, b.nquery);
+      } else {
+        if (r.path[0] == '/') {
+          remove_dots(r.path, r.npath, out, &o);
+        } else {
+          /* merge into a scratch area at the end of out, then clean */
+          char *m = out + blen + rlen + 2 - (b.npath + r.npath + 1);
+          size_t mn = 0, cut = b.npath;
+          if (b.hauth && b.npath == 0) m[mn++] = '/';
+          else {
+            while (cut > 0 && b.path[cut - 1] != '/') cut--;
+            memmove(m + mn, b.path, cut); mn += cut;
+          }
+          memmove(m + mn, r.path, r.npath); mn += r.npath;
+          /* m lies at or after out + o, and remove_dots never writes
+          ** past the byte it reads: safe in place. */
+          remove_dots(m, mn, out, &o);
+        }
+        put(out, &o, r.query, r.nquery);
+      }
+    }
+  }
+  put(out, &o, r.frag, r.nfrag);
+  return o;
+}
+
+static int hexval (int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+size_t orc_percent_decode (char *s, size_t len) {
+  size_t i, o = 0;
+  for (i = 0; i < len; i++) {
+    int h, l;
+    if (s[i] == '%' && i + 2 < len &&
+        (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+        (l = hexval((unsigned char)s[i + 2])) >= 0) {
+      s[o++] = (char)(h * 16 + l);
+      i += 2;
+    } else {
+      s[o++] = s[i];
+    }
+  }
+  return o;
+}
+
+/* ====================================================================== */
+/* regular expressions                                                    */
+/* ====================================================================== */
+
+/*
+** The pattern is parsed into a small tree, then compiled into a program
+** for a Thompson-NFA simulation (a Pike VM without captures).  Only a
+** yes/no answer is needed and the subset has no backreferences or
+** lookaround, so the NFA is exact: greedy and lazy quantifiers accept the
+** same strings, and the run is linear in the input -- no backtracking,
+** hence no step limit and no catastrophic patterns.
+*/
+
+typedef struct orc_range { uint32_t lo, hi; } orc_range;
+
+enum { RN_EMPTY, RN_CHAR, RN_ANY, RN_CLASS, RN_BOL, RN_EOL, RN_WORDB,
+       RN_NWORDB, RN_CAT, RN_ALT, RN_REP, RN_GROUP };
+
+typedef struct rnode {
+  int type;
+  uint32_t c;
+  int min, max;                 /* RN_REP; max -1: unbounded */
+  struct rnode *a, *b;
+  const orc_range *r;           /* RN_CLASS */
+  int nr, neg;
+} rnode;
+
+enum { RI_CHAR, RI_ANY, RI_CLASS, RI_SPLIT, RI_JMP, RI_MATCH, RI_BOL,
+       RI_EOL, RI_WORDB, RI_NWORDB };
+
+typedef struct rinst {
+  int op;
+  uint32_t c;
+  int x, y;
+  const orc_range *r;
+  int nr, neg;
+} rinst;
+
+struct orc_regex {
+  rinst *prog;
+  int n;
+  int *la, *lb, *stack;
+  unsigned *mark;
+  unsigned gen;
+};
+
+#define RE_MAX_PROG 20000
+#define RE_MAX_COUNT 100000
+#define RE_MAX_DEPTH 200
+#define RE_MAX_PATTERN 4096
+
+typedef struct rparse {
+  const char *s;
+  size_t len, i;
+  orc_arena **a;
+  char *err;
+  size_t errsz;
+  int failed, depth;
+} rparse;
+
+static rnode *rfail (rparse *p, const char *msg) {
+  if (!p->failed) {
+    p->failed = 1;
+    if (msg != NULL)
+      snprintf(p->err, p->errsz, "%s at offset %u", msg, (unsigned)p->i);
+    else if (p->errsz)
+      p->err[0] = '\0';           /* out of memory */
+  }
+  return NULL;
+}
+
+static rnode *rnew (rparse *p, int type) {
+  rnode *n = (rnode *)orc_arena_alloc(p->a, sizeof(rnode));
+  if (n == NULL) return rfail(p, NULL);
+  n->type = type;
+  return n;
+}
+
+/* Growable range set, in the arena. */
+typedef struct rset {
+  orc_range *r;
+  int n, cap;
+} rset;
+
+static int rset_add (rparse *p, rset *s, uint32_t lo, uint32_t hi) {
+  if (s->n == s->cap) {
+    int cap = s->cap ? s->cap * 2 : 8;
+    orc_range *r = (orc_range *)orc_arena_alloc(p->a, (size_t)cap *
+                                                sizeof(orc_range));
+    if (r == NULL) { rfail(p, NULL); return 0; }
+    if (s->n) memcpy(r, s->r, (size_t)s->n * sizeof(orc_range));
+    s->r = r;
+    s->cap = cap;
+  }
+  s->r[s->n].lo = lo;
+  s->r[s->n].hi = hi;
+  s->n++;
+  return 1;
+}
+
+static const orc_range R_DIGIT[] = { { '0', '9' } };
+static const orc_range R_WORD[] = {
+  { '0', '9' }, { 'A', 'Z' }, { '_', '_' }, { 'a', 'z' } };
+static const orc_range R_SPACE[] = {
+  { 0x09, 0x0D }, { 0x20, 0x20 }, { 0xA0, 0xA0 }, { 0x1680, 0x1680 },
+  { 0x2000, 0x200A }, { 0x2028, 0x2029 }, { 0x202F, 0x202F },
+  { 0x205F, 0x205F }, { 0x3000, 0x3000 }, { 0xFEFF, 0xFEFF } };
+
+static int cmp_range (const void *x, const void *y) {
+  const orc_range *a = (const orc_range *)x, *b = (const orc_range *)y;
+  return a->lo < b->lo ? -1 : (a->lo > b->lo ? 1 : 0);
+}
+
+/* Sort and merge. */
+static void rset_norm (rset *s) {
+  int i, o = 0;
+  if (s->n == 0) return;
+  qsort(s->r, (size_t)s->n, sizeof(orc_range), cmp_range);
+  for (i = 1; i < s->n; i++) {
+    if (s->r[i].lo <= s->r[o].hi + 1) {
+      if (s->r[i].hi > s->r[o].hi) s->r[o].hi = s->r[i].hi;
+    } else {
+      s->r[++o] = s->r[i];
+    }
+  }
+  s->n = o + 1;
+}
+
+/* Add a builtin set, or its complement over [0, 0x10FFFF]. */
+static int rset_add_builtin (rparse *p, rset *s, const orc_range *r, int n,
+                             int neg) {
+  int i;
+  if (!neg) {
+    for (i = 0; i < n; i++)
+      if (!rset_add(p, s, r[i].lo, r[i].hi)) return 0;
+  } else {
+    uint32_t next = 0;
+    for (i = 0; i < n; i++) {
+      if (r[i].lo > next && !rset_add(p, s, next, r[i].lo - 1)) return 0;
+      next = r[i].hi + 1;
+    }
+    if (next <= 0x10FFFF && !rset_add(p, s, next, 0x10FFFF)) return 0;
+  }
+  return 1;
+}
+
+static int r_more (rparse *p) { return p->i < p->len; }
+static int r_peek (rparse *p) {
+  return p->i < p->len ? (unsigned char)p->s[p->i] : -1;
+}
+
+static uint32_t r_cp (rparse *p) {
+  return orc_utf8_next(p->s, p->len, &p->i);
+}
+
+static int r_hex (rparse *p, int n, uint32_t *out) {
+  uint32_t v = 0;
+  int k;
+  if (p->len - p->i < (size_t)n) return 0;
+  for (k = 0; k < n; k++) {
+    int h = hexval((unsigned char)p->s[p->i + (size_t)k]);
+    if (h < 0) return 0;
+    v = v * 16 + (uint32_t)h;
+  }
+  p->i += (size_t)n;
+  *out = v;
+  return 1;
+}
+
+/*
+** An escape after '\' (p->i at the character after it).  Returns 1 with a
+** code point in *cp, 2 with a builtin set in (*set, *nset, *neg), 3 for
+** \b, 4 for \B, 0 after an error.
+*/
+static int r_escape (rparse *p, int in_class, uint32_t *cp,
+                     const orc_range **set, int *nset, int *neg) {
+  int c;
+  if (!r_more(p)) { rfail(p, "trailing backslash"); return 0; }
+  c = r_peek(p);
+  switch (c) {
+    case 'd': case 'D': p->i++;
+      *set = R_DIGIT; *nset = 1; *neg = c == 'D'; return 2;
+    case 'w': case 'W': p->i++;
+      *set = R_WORD; *nset = 4; *neg = c == 'W'; return 2;
+    case 's': case 'S': p->i++;
+      *set = R_SPACE; *nset = 10; *neg = c == 'S'; return 2;
+    case 'b': p->i++;
+      if (in_class) { *cp = 8; return 1; }
+      return 3;
+    case 'B':
+      if (in_class) break;
+      p->i++; return 4;
+    case 't': p->i++; *cp = 9; return 1;
+    case 'n': p->i++; *cp = 10; return 1;
+    case 'v': p->i++; *cp = 11; return 1;
+    case 'f': p->i++; *cp = 12; return 1;
+    case 'r': p->i++; *cp = 13; return 1;
+    case '0':
+      if (p->i + 1 < p->len && p->s[p->i + 1] >= '0' && p->s[p->i + 1] <= '9')
+        break;                  /* octal escape */
+      p->i++; *cp = 0; return 1;
+    case 'c':
+      if (p->i + 1 < p->len && is_alpha((unsigned char)p->s[p->i + 1])) {
+        *cp = (uint32_t)((unsigned char)p->s[p->i + 1] % 32);
+        p->i += 2;
+        return 1;
+      }
+      break;
+    case 'x': {
+      size_t save = p->i++;
+      if (r_hex(p, 2, cp)) return 1;
+      p->i = save;
+      break;
+    }
+    case 'u': {
+      size_t save = p->i++;
+      if (r_hex(p, 4, cp)) {
+        /* a surrogate pair spelled \uD83D\uDE00 is one code point */
+        if (*cp >= 0xD800 && *cp <= 0xDBFF && p->len - p->i >= 6 &&
+            p->s[p->i] == '\\' && p->s[p->i + 1] == 'u') {
+          size_t save2 = p->i;
+          uint32_t lo;
+          p->i += 2;
+          if (r_hex(p, 4, &lo) && lo >= 0xDC00 && lo <= 0xDFFF)
+            *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+          else
+            p->i = save2;
+        }
+        return 1;
+      }
+      p->i = save;
+      break;
+    }
+    case '-':
+      p->i++; *cp = '-'; return 1;
+    default:
+      if (c >= 0x80 || !(is_alpha(c) || (c >= '0' && c <= '9') || c == '_')) {
+        *cp = r_cp(p);          /* identity escape of a non-word char */
+        return 1;
+      }
+      break;
+  }
+  /* \1..\9 backreferences, \k, \p, \P, octal, unknown letters */
+  rfail(p, "unsupported regex construct (escape)");
+  return 0;
+}
+
+static rnode *r_class (rparse *p) {
+  rset s = { NULL, 0, 0 };
+  rnode *n;
+  int neg = 0;
+  p->i++;                       /* '[' */
+  if (r_peek(p) == '^') { neg = 1; p->i++; }
+  for (;;) {
+    uint32_t lo, hi;
+    const orc_range *set = NULL;
+    int nset = 0, sneg = 0, kind;
+    if (!r_more(p)) return rfail(p, "unterminated character class");
+    if (r_peek(p) == ']') { p->i++; break; }
+    if (r_peek(p) == '\\') {
+      p->i++;
+      kind = r_escape(p, 1, &lo, &set, &nset, &sneg);
+      if (kind == 0) return NULL;
+    } else {
+      lo = r_cp(p);
+      kind = 1;
+    }
+    if (kind == 2) {
+      if (r_peek(p) == '-' && p->i + 1 < p->len && p->s[p->i + 1] != ']')
+        return rfail(p, "unsupported regex construct (class escape in range)");
+      if (!rset_add_builtin(p, &s, set, nset, sneg)) return NULL;
+      continue;
+    }
+    hi = lo;
+    if (r_peek(p) == '-' && p->i + 1 < p->len && p->s[p->i + 1] != ']') {
+      p->i++;
+      if (r_peek(p) == '\\') {
+        p->i++;
+        kind = r_escape(p, 1, &hi, &set, &nset, &sneg);
+        if (kind == 0) return NULL;
+        if (kind != 1)
+          return rfail(p, "unsupported regex construct (class escape in range)");
+      } else {
+        hi = r_cp(p);
+      }
+      if (hi < lo) return rfail(p, "range out of order in character class");
+    }
+    if (!rset_add(p, &s, lo, hi)) return NULL;
+  }
+  rset_norm(&s);
+  n = rnew(p, RN_CLASS);
+  if (n == NULL) return NULL;
+  n->r = s.r;
+  n->nr = s.n;
+  n->neg = neg;
+  return n;
+}
+
+/* Parse {n}, {n,}, {n,m} at p->i (a '{').  1 and advance, or 0 (p->i
+** unchanged) when the text is not a quantifier. */
+static int r_braces (rparse *p, int *min, int *max) {
+  size_t i = p->i + 1;
+  long a = 0, b;
+  int digits = 0;
+  while (i < p->len && p->s[i] >= '0' && p->s[i] <= '9') {
+    if (a <= RE_MAX_COUNT) a = a * 10 + (p->s[i] - '0');
+    i++; digits++;
+  }
+  if (!digits) return 0;
+  b = a;
+  if (i < p->len && p->s[i] == ',') {
+    i++;
+    if (i < p->len && p->s[i] >= '0' && p->s[i] <= '9') {
+      b = 0;
+      while (i < p->len && p->s[i] >= '0' && p->s[i] <= '9') {
+        if (b <= RE_MAX_COUNT) b = b * 10 + (p->s[i] - '0');
+        i++;
+      }
+    } else {
+      b = -1;
+    }
+  }
+  if (i >= p->len || p->s[i] != '}') return 0;
+  p->i = i + 1;
+  *min = a > RE_MAX_COUNT ? RE_MAX_COUNT + 1 : (int)a;
+  *max = b < 0 ? -1 : (b > RE_MAX_COUNT ? RE_MAX_COUNT + 1 : (int)b);
+  return 1;
+}
+
+static rnode *r_alt (rparse *p);
+
+static rnode *r_atom (rparse *p) {
+  int c = r_peek(p);
+  rnode *n;
+  switch (c) {
+    case '^': p->i++; return rnew(p, RN_BOL);
+    case '$': p->i++; return rnew(p, RN_EOL);
+    case '.': p->i++; return rnew(p, RN_ANY);
+    case '[': return r_class(p);
+    case '(': {
+      p->i++;
+      if (r_peek(p) == '?') {
+        p->i++;
+        if (r_peek(p) == ':') p->i++;
+        else if (r_peek(p) == '<' && p->i + 1 < p->len &&
+                 p->s[p->i + 1] != '=' && p->s[p->i + 1] != '!') {
+          /* named group: the name does not matter without captures */
+          while (r_more(p) && r_peek(p) != '>') p->i++;
+          if (!r_more(p)) return rfail(p, "unterminated group name");
+          p->i++;
+        } else {
+          return rfail(p, "unsupported regex construct (lookaround or flags)");
+        }
+      }
+      if (++p->depth > RE_MAX_DEPTH) return rfail(p, "regex nested too deeply");
+      n = r_alt(p);
+      p->depth--;
+      if (n == NULL) return NULL;
+      if (r_peek(p) != ')') return rfail(p, "missing ')'");
+      p->i++;
+      {
+        rnode *g = rnew(p, RN_GROUP);
+        if (g != NULL) g->a = n;
+        return g;
+      }
+    }
+    case '\\': {
+      uint32_t cp = 0;
+      const orc_range *set = NULL;
+      int nset = 0, neg = 0, kind;
+      p->i++;
+      kind = r_escape(p, 0, &cp, &set, &nset, &neg);
+      if (kind == 0) return NULL;
+      if (kind == 3) return rnew(p, RN_WORDB);
+      if (kind == 4) return rnew(p, RN_NWORDB);
+      if (kind == 2) {
+        n = rnew(p, RN_CLASS);
+        if (n == NULL) return NULL;
+        n->r = set; n->nr = nset; n->neg = neg;
+        return n;
+      }
+      n = rnew(p, RN_CHAR);
+      if (n != NULL) n->c = cp;
+      return n;
+    }
+    case '*': case '+': case '?':
+      return rfail(p, "nothing to repeat");
+    case '{': {
+      int mn, mx;
+      size_t save = p->i;
+      if (r_braces(p, &mn, &mx)) { p->i = save; return rfail(p, "nothing to repeat"); }
+      p->i++;
+      n = rnew(p, RN_CHAR);
+      if (n != NULL) n->c = '{';
+      return n;
+    }
+    default:
+      n = rnew(p, RN_CHAR);
+      if (n != NULL) n->c = r_cp(p);
+      return n;
+  }
+}
+
+static rnode *r_term (rparse *p) {
+  rnode *atom = r_atom(p);
+  for (;;) {
+    int c = r_peek(p), mn, mx;
+    rnode *rep;
+    if (atom == NULL) return NULL;
+    if (c == '*') { mn = 0; mx = -1; p->i++; }
+    else if (c == '+') { mn = 1; mx = -1; p->i++; }
+    else if (c == '?') { mn = 0; mx = 1; p->i++; }
+    else if (c == '{' && r_braces(p, &mn, &mx)) {
+      if (mx >= 0 && mx < mn) return rfail(p, "numbers out of order in {} quantifier");
+    } else {
+      return atom;
+    }
+    if (atom->type == RN_BOL || atom->type == RN_EOL ||
+        atom->type == RN_WORDB || atom->type == RN_NWORDB ||
+        atom->type == RN_REP)
+      return rfail(p, "nothing to repeat");
+    if (r_peek(p) == '?') p->i++;     /* lazy: same language */
+    rep = rnew(p, RN_REP);
+    if (rep == NULL) return NULL;
+    rep->a = atom; rep->min = mn; rep->max = mx;
+    atom = rep;
+    /* a quantifier right after a quantifier is an error in ECMA-262 */
+  }
+}
+
+static rnode *r_cat (rparse *p) {
+  rnode *left = NULL;
+  while (r_more(p) && r_peek(p) != '|' && r_peek(p) != ')') {
+    rnode *t = r_term(p);
+    if (t == NULL) return NULL;
+    if (left == NULL) left = t;
+    else {
+      rnode *c = rnew(p, RN_CAT);
+      if (c == NULL) return NULL;
+      c->a = left; c->b = t;
+      left = c;
+    }
+  }
+  return left ? left : rnew(p, RN_EMPTY);
+}
+
+static rnode *r_alt (rparse *p) {
+  rnode *left = r_cat(p);
+  while (left != NULL && r_peek(p) == '|') {
+    rnode *alt, *right;
+    p->i++;
+    right = r_cat(p);
+    if (right == NULL) return NULL;
+    alt = rnew(p, RN_ALT);
+    if (alt == NULL) return NULL;
+    alt->a = left; alt->b = right;
+    left = alt;
+  }
+  return left;
+}
+
+/* Program size of a subtree, saturating past RE_MAX_PROG. */
+static long r_size (const rnode *n) {
+  long a, s;
+  switch (n->type) {
+    case RN_EMPTY: return 0;
+    case RN_GROUP: return r_size(n->a);
+    case RN_CAT:
+      s = r_size(n->a) + r_size(n->b);
+      return s > RE_MAX_PROG ? RE_MAX_PROG + 1 : s;
+    case RN_ALT:
+      s = r_size(n->a) + r_size(n->b) + 2;
+      return s > RE_MAX_PROG ? RE_MAX_PROG + 1 : s;
+    case RN_REP:
+      a = r_size(n->a);
+      if (n->min > RE_MAX_PROG || n->max > RE_MAX_PROG) return RE_MAX_PROG + 1;
+      s = a * n->min + (n->max < 0 ? a + 2 : (long)(n->max - n->min) * (a + 1));
+      return s > RE_MAX_PROG ? RE_MAX_PROG + 1 : s;
+    default: return 1;
+  }
+}
+
+static int r_emit (rinst *prog, int pc, const rnode *n) {
+  int k, split, end;
+  switch (n->type) {
+    case RN_EMPTY: return pc;
+    case RN_GROUP: return r_emit(prog, pc, n->a);
+    case RN_CHAR: prog[pc].op = RI_CHAR; prog[pc].c = n->c; return pc + 1;
+    case RN_ANY: prog[pc].op = RI_ANY; return pc + 1;
+    case RN_CLASS:
+      prog[pc].op = RI_CLASS; prog[pc].r = n->r; prog[pc].nr = n->nr;
+      prog[pc].neg = n->neg;
+      return pc + 1;
+    case RN_BOL: prog[pc].op = RI_BOL; return pc + 1;
+    case RN_EOL: prog[pc].op = RI_EOL; return pc + 1;
+    case RN_WORDB: prog[pc].op = RI_WORDB; return pc + 1;
+    case RN_NWORDB: prog[pc].op = RI_NWORDB; return pc + 1;
+    case RN_CAT: return r_emit(prog, r_emit(prog, pc, n->a), n->b);
+    case RN_ALT: {
+      int jmp;
+      split = pc;
+      prog[split].op = RI_SPLIT;
+      prog[split].x = pc + 1;
+      jmp = r_emit(prog, pc + 1, n->a);
+      prog[jmp].op = RI_JMP;
+      prog[split].y = jmp + 1;
+      end = r_emit(prog, jmp + 1, n->b);
+      prog[jmp].x = end;
+      return end;
+    }
+    case RN_REP: {
+      int starts_opt, i, size;
+      for (k = 0; k < n->min; k++) pc = r_emit(prog, pc, n->a);
+      if (n->max < 0) {
+        split = pc;
+        prog[split].op = RI_SPLIT;
+        prog[split].x = pc + 1;
+        pc = r_emit(prog, pc + 1, n->a);
+        prog[pc].op = RI_JMP;
+        prog[pc].x = split;
+        prog[split].y = pc + 1;
+        return pc + 1;
+      }
+      starts_opt = pc;
+      for (k = n->min; k < n->max; k++) {
+        prog[pc].op = RI_SPLIT;
+        prog[pc].x = pc + 1;
+        pc = r_emit(prog, pc + 1, n->a);
+      }
+      /* every optional copy may skip to the end; copies are equal-sized */
+      size = (int)r_size(n->a) + 1;
+      for (i = starts_opt; i < pc; i += size) prog[i].y = pc;
+      return pc;
+    }
+  }
+  return pc;
+}
+
+orc_regex *orc_regex_compile (orc_arena **a, const char *src, size_t len,
+                              char *err, size_t errsz) {
+  rparse p;
+  rnode *root;
+  orc_regex *re;
+  long size;
+  memset(&p, 0, sizeof p);
+  if (errsz) err[0] = '\0';
+  if (len > RE_MAX_PATTERN) {
+    snprintf(err, errsz, "regex too long (more than %d bytes)", RE_MAX_PATTERN);
+    return NULL;
+  }
+  p.s = src; p.len = len; p.a = a; p.err = err; p.errsz = errsz;
+  if (errsz) err[0] = '\0';
+  root = r_alt(&p);
+  if (root != NULL && r_more(&p)) root = rfail(&p, "unmatched ')'");
+  if (root == NULL) return NULL;
+  size = r_size(root) + 1;
+  if (size > RE_MAX_PROG) {
+    snprintf(err, errsz, "regex too large (more than %d states)", RE_MAX_PROG);
+    return NULL;
+  }
+  re = (orc_regex *)orc_arena_alloc(a, sizeof(orc_regex));
+  if (re == NULL) return NULL;
+  re->n = (int)size;
+  re->prog = (rinst *)orc_arena_alloc(a, (size_t)size * sizeof(rinst));
+  re->la = (int *)orc_arena_alloc(a, (size_t)size * sizeof(int));
+  re->lb = (int *)orc_arena_alloc(a, (size_t)size * sizeof(int));
+  re->stack = (int *)orc_arena_alloc(a, (size_t)(2 * size + 2) * sizeof(int));
+  re->mark = (unsigned *)orc_arena_alloc(a, (size_t)size * sizeof(unsigned));
+  if (!re->prog || !re->la || !re->lb || !re->stack || !re->mark) return NULL;
+  re->prog[r_emit(re->prog, 0, root)].op = RI_MATCH;
+  return re;
+}
+
+static int in_ranges (const orc_range *r, int n, uint32_t c) {
+  int lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (c < r[mid].lo) hi = mid - 1;
+    else if (c > r[mid].hi) lo = mid + 1;
+    else return 1;
+  }
+  return 0;
+}
+
+static int is_word (long c) {
+  return c >= 0 && in_ranges(R_WORD, 4, (uint32_t)c);
+}
+
+static unsigned next_gen (orc_regex *re) {
+  if (++re->gen == 0) {
+    memset(re->mark, 0, (size_t)re->n * sizeof(unsigned));
+    re->gen = 1;
+  }
+  return re->gen;
+}
+
+/* Follow the epsilon edges from pc at a position whose neighbours are
+** prev and next (-1: none); add the consuming states to list.  1 when
+** MATCH is reachable. */
+static int r_add (orc_regex *re, int *list, int *nl, int pc0, unsigned gen,
+                  long prev, long next) {
+  int sp = 0;
+  re->stack[sp++] = pc0;
+  while (sp > 0) {
+    int pc = re->stack[--sp];
+    const rinst *in = &re->prog[pc];
+    if (re->mark[pc] == gen) continue;
+    re->mark[pc] = gen;
+    switch (in->op) {
+      case RI_JMP: re->stack[sp++] = in->x; break;
+      case RI_SPLIT:
+        re->stack[sp++] = in->y;
+        re->stack[sp++] = in->x;
+        break;
+      case RI_BOL: if (prev < 0) re->stack[sp++] = pc + 1; break;
+      case RI_EOL: if (next < 0) re->stack[sp++] = pc + 1; break;
+      case RI_WORDB:
+        if (is_word(prev) != is_word(next)) re->stack[sp++] = pc + 1;
+        break;
+      case RI_NWORDB:
+        if (is_word(prev) == is_word(next)) re->stack[sp++] = pc + 1;
+        break;
+      case RI_MATCH: return 1;
+      default: list[(*nl)++] = pc; break;
+    }
+  }
+  return 0;
+}
+
+int orc_regex_search (orc_regex *re, const char *s, size_t len) {
+  int *cl = re->la, *nl = re->lb, nc = 0;
+  size_t i = 0;
+  long prev = -1;
+  unsigned gen = next_gen(re);
+  for (;;) {
+    size_t j = i;
+    long cur = i < len ? (long)orc_utf8_next(s, len, &j) : -1;
+    int k, nn = 0;
+    unsigned ngen;
+    int *t;
+    if (r_add(re, cl, &nc, 0, gen, prev, cur)) return 1;
+    if (cur < 0) return 0;
+    ngen = next_gen(re);
+    /* the lookahead for assertions in the next closure */
+    {
+      size_t j2 = j;
+      long after = j < len ? (long)orc_utf8_next(s, len, &j2) : -1;
+      for (k = 0; k < nc; k++) {
+        const rinst *in = &re->prog[cl[k]];
+        int ok;
+        uint32_t c = (uint32_t)cur;
+        switch (in->op) {
+          case RI_CHAR: ok = in->c == c; break;
+          case RI_ANY:
+            ok = !(c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029);
+            break;
+          case RI_CLASS: ok = in_ranges(in->r, in->nr, c) != in->neg; break;
+          default: ok = 0; break;
+        }
+        if (ok && r_add(re, nl, &nn, cl[k] + 1, ngen, cur, after)) return 1;
+      }
+    }
+    t = cl; cl = nl; nl = t;
+    nc = nn;
+    gen = ngen;
+    prev = cur;
+    i = j;
+  }
+}

@@ -1,0 +1,225 @@
+/*
+** schema.h -- the Lua-free half of the JSON-Schema (draft 7) engine.
+**
+** What lives here: the compiled schema structure (a graph of orc_node in
+** an arena), the regular-expression engine used by `pattern` and
+** `patternProperties`, and the small pure helpers the validator needs
+** (UTF-8 length, multipleOf, URI resolution, "did you mean" suggestions).
+** None of it includes lua.h, so it is unit-tested and fuzzed alone.
+**
+** What does not: compiling a Lua table into nodes and matching Lua values
+** against them (lschema.c).  Validation walks Lua values directly because
+** the two alternatives cost more on the success path: converting a value
+** into a C tree allocates on every call, and an abstract value interface
+** puts an indirect call (and still a lua_State) behind every access.
+*/
+#ifndef ORC_SCHEMA_H
+#define ORC_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- arena: every piece of a compiled schema, freed at once ---------- */
+
+typedef struct orc_arena orc_arena;
+
+/* Zeroed memory, or NULL when out of memory.  *a may start as NULL. */
+void *orc_arena_alloc (orc_arena **a, size_t n);
+/* A NUL-terminated copy of s[0..len). */
+char *orc_arena_strdup (orc_arena **a, const char *s, size_t len);
+void orc_arena_free (orc_arena **a);
+size_t orc_arena_size (const orc_arena *a);
+
+/* ---- JSON values (the operands of enum and const) --------------------- */
+
+enum { ORC_J_NULL, ORC_J_BOOL, ORC_J_NUM, ORC_J_STR, ORC_J_ARR, ORC_J_OBJ };
+
+typedef struct orc_jval {
+  int kind;
+  int b;                      /* ORC_J_BOOL */
+  double num;                 /* ORC_J_NUM */
+  const char *s;              /* ORC_J_STR */
+  size_t len;
+  size_t n;                   /* ORC_J_ARR, ORC_J_OBJ: element count */
+  struct orc_jval *items;     /* n values */
+  const char **keys;          /* ORC_J_OBJ: n keys, sorted */
+  size_t *klens;
+} orc_jval;
+
+/* ---- regular expressions --------------------------------------------- */
+
+typedef struct orc_regex orc_regex;
+
+/*
+** Compile an ECMA-262 pattern (the common subset: literals, `.`, classes,
+** \d \w \s \D \W \S \b \B, ^ $, groups, alternation, greedy and lazy
+** quantifiers, escapes).  Returns NULL and a message in err on a syntax
+** error, an unsupported construct (backreferences, lookaround, flags,
+** \p{...}) or a program too large; NULL with err[0] == 0 when out of memory.
+*/
+orc_regex *orc_regex_compile (orc_arena **a, const char *src, size_t len,
+                              char *err, size_t errsz);
+/* Unanchored search over the UTF-8 code points of s: 1 match, 0 none. */
+int orc_regex_search (orc_regex *re, const char *s, size_t len);
+
+/* ---- compiled schema -------------------------------------------------- */
+
+/* Type bits: a node's `type` mask, and the kind of a value. */
+#define ORC_T_NULL    0x01u
+#define ORC_T_BOOLEAN 0x02u
+#define ORC_T_INTEGER 0x04u
+#define ORC_T_NUMBER  0x08u
+#define ORC_T_STRING  0x10u
+#define ORC_T_ARRAY   0x20u
+#define ORC_T_OBJECT  0x40u
+
+/* Keyword bits (orc_node.has). */
+#define ORC_K_FALSE      0x00000001u  /* boolean schema false */
+#define ORC_K_TYPE       0x00000002u
+#define ORC_K_ENUM       0x00000004u
+#define ORC_K_CONST      0x00000008u
+#define ORC_K_MINIMUM    0x00000010u
+#define ORC_K_MAXIMUM    0x00000020u
+#define ORC_K_XMINIMUM   0x00000040u
+#define ORC_K_XMAXIMUM   0x00000080u
+#define ORC_K_MULTIPLE   0x00000100u
+#define ORC_K_MINLEN     0x00000200u
+#define ORC_K_MAXLEN     0x00000400u
+#define ORC_K_PATTERN    0x00000800u
+#define ORC_K_ITEMS      0x00001000u  /* items (schema form) */
+#define ORC_K_TUPLE      0x00002000u  /* items (array form) */
+#define ORC_K_ADDITEMS   0x00004000u
+#define ORC_K_CONTAINS   0x00008000u
+#define ORC_K_MINITEMS   0x00010000u
+#define ORC_K_MAXITEMS   0x00020000u
+#define ORC_K_UNIQUE     0x00040000u
+#define ORC_K_PROPS      0x00080000u  /* properties, required, dependencies */
+#define ORC_K_PATPROPS   0x00100000u
+#define ORC_K_ADDPROPS   0x00200000u
+#define ORC_K_PROPNAMES  0x00400000u
+#define ORC_K_MINPROPS   0x00800000u
+#define ORC_K_MAXPROPS   0x01000000u
+#define ORC_K_ALLOF      0x02000000u
+#define ORC_K_ANYOF      0x04000000u
+#define ORC_K_ONEOF      0x08000000u
+#define ORC_K_NOT        0x10000000u
+#define ORC_K_IF         0x20000000u
+#define ORC_K_REF        0x40000000u
+
+#define ORC_K_NUMERIC (ORC_K_MINIMUM | ORC_K_MAXIMUM | ORC_K_XMINIMUM | \
+                       ORC_K_XMAXIMUM | ORC_K_MULTIPLE)
+#define ORC_K_STRINGY (ORC_K_MINLEN | ORC_K_MAXLEN | ORC_K_PATTERN)
+#define ORC_K_ARRAYISH (ORC_K_ITEMS | ORC_K_TUPLE | ORC_K_ADDITEMS | \
+                        ORC_K_CONTAINS | ORC_K_MINITEMS | ORC_K_MAXITEMS | \
+                        ORC_K_UNIQUE)
+#define ORC_K_OBJECTISH (ORC_K_PROPS | ORC_K_PATPROPS | ORC_K_ADDPROPS | \
+                         ORC_K_PROPNAMES | ORC_K_MINPROPS | ORC_K_MAXPROPS)
+
+typedef struct orc_node orc_node;
+
+/* A name the object keywords know: from properties, required or
+** dependencies.  Looked up by hash while scanning an object. */
+typedef struct orc_prop {
+  const char *name;
+  size_t len;
+  uint32_t hash;
+  orc_node *schema;        /* properties[name], or NULL */
+  int declared;            /* named in `properties` */
+  int required;            /* named in `required` */
+  int dep;                 /* index into deps, or -1 */
+} orc_prop;
+
+typedef struct orc_patprop {
+  orc_regex *re;
+  const char *src;
+  orc_node *schema;
+} orc_patprop;
+
+typedef struct orc_dep {
+  const char **names;      /* array form: the fields it requires */
+  size_t *lens;
+  size_t n;
+  orc_node *schema;        /* schema form */
+} orc_dep;
+
+struct orc_node {
+  uint32_t has;            /* ORC_K_* */
+  uint32_t types;          /* ORC_T_* (0: any) */
+  orc_node *ref;           /* $ref target, after resolution */
+  double minimum, maximum, xminimum, xmaximum, multiple_of;
+  size_t min_length, max_length;
+  orc_regex *pattern;
+  const char *pattern_src;
+  /* arrays */
+  orc_node *items;         /* schema form, or additionalItems' role */
+  orc_node **tuple;
+  size_t ntuple;
+  orc_node *additional_items;
+  orc_node *contains;
+  size_t min_items, max_items;
+  /* objects */
+  orc_prop *props;         /* every known name */
+  size_t nprops;
+  uint32_t *slots;         /* open addressing: prop index + 1, 0 empty */
+  uint32_t mask;
+  size_t nrequired;        /* distinct required names */
+  const char **required;   /* in schema order, for messages */
+  size_t *required_len;
+  size_t nrequired_list;
+  orc_patprop *patprops;
+  size_t npatprops;
+  orc_node *additional_props;
+  orc_node *property_names;
+  size_t min_props, max_props;
+  orc_dep *deps;
+  size_t ndeps;
+  /* combinators */
+  orc_node **all_of, **any_of, **one_of;
+  size_t nall_of, nany_of, none_of;
+  orc_node *not_, *if_, *then_, *else_;
+  /* values */
+  orc_jval *enums;
+  size_t nenums;
+  orc_jval *const_;
+};
+
+/* FNV-1a over a property name. */
+uint32_t orc_hash (const char *s, size_t len);
+/* Build n->slots from n->props.  0 when out of memory. */
+int orc_node_index (orc_arena **a, orc_node *n);
+/* The known name equal to s[0..len), or NULL. */
+const orc_prop *orc_node_prop (const orc_node *n, const char *s, size_t len);
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Code points in a UTF-8 string; each byte of a malformed sequence counts
+** as one. */
+size_t orc_utf8_len (const char *s, size_t len);
+/* Decode one code point at s[*i], advancing *i (malformed: the byte). */
+uint32_t orc_utf8_next (const char *s, size_t len, size_t *i);
+
+/* Is v a multiple of d (d > 0)?  Exact for integers; tolerant of the
+** binary representation error of decimal fractions (0.0075 / 0.0001). */
+int orc_multiple_of (double v, double d);
+
+/* Levenshtein-with-transpositions distance, or -1 beyond limit. */
+int orc_edit_distance (const char *a, size_t alen, const char *b,
+                       size_t blen, int limit);
+/*
+** "Did you mean": the index of the candidate nearest to s (equal after
+** camelCase -> snake_case or case folding, else within a small edit
+** distance), or -1.
+*/
+int orc_suggest (const char *s, size_t len, const char *const *cands,
+                 const size_t *clens, size_t n);
+
+/*
+** Resolve a URI reference against a base (RFC 3986 section 5.2).  out must
+** hold blen + rlen + 2 bytes; returns the length written (no NUL).
+*/
+size_t orc_uri_resolve (const char *base, size_t blen, const char *ref,
+                        size_t rlen, char *out);
+/* Percent-decode s in place; returns the new length. */
+size_t orc_percent_decode (char *s, size_t len);
+
+#endif
