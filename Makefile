@@ -105,6 +105,8 @@ $(foreach v,$(LUAS),$(eval $(call core_rule,$(v))))
 
 # Host integrations (Neovim, OpenResty, LÖVE, luv): mk/hosts.mk.
 include mk/hosts.mk
+# Sanitizers and valgrind: mk/checks.mk.
+include mk/checks.mk
 
 clean:
 	rm -rf build

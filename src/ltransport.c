@@ -290,10 +290,11 @@ static int lreq_result (lua_State *L) {
 static int lreq_events (lua_State *L) {
   lreq *q = check_req(L);
   orc_req *r = &q->r;
-  const char *p = r->events.p, *end = p + r->events.len;
+  const char *p = r->events.p, *end;
   int i = 0;
   lua_createtable(L, (int)r->nevents, 0);
-  if (!q->open) return 1;
+  if (!q->open || p == NULL) return 1;
+  end = p + r->events.len;
   while (p < end) {
     size_t lens[3];
     memcpy(lens, p, sizeof(lens));
@@ -330,9 +331,10 @@ static int lreq_status (lua_State *L) {
 ** joined with ", ".  [-0, +1, m] */
 static int lreq_headers (lua_State *L) {
   lreq *q = check_req(L);
-  const char *p = q->r.hdrs.p, *end = p + q->r.hdrs.len;
+  const char *p = q->r.hdrs.p, *end;
   lua_newtable(L);
-  if (!q->open) return 1;
+  if (!q->open || p == NULL) return 1;
+  end = p + q->r.hdrs.len;
   while (p < end) {
     const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
     const char *colon = (const char *)memchr(p, ':', (size_t)(nl - p));
