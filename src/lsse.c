@@ -38,9 +38,13 @@ static lsse *check_open (lua_State *L) {
   return s;
 }
 
+/* Stack slots of the running feed (lsse_feed_protected). */
+enum { SLOT_EVENTS = 3, SLOT_TYPE, SLOT_DATA, SLOT_ID, SLOT_MESSAGE, SLOT_EMPTY };
+
 /*
-** Event callback: append {type=, data=, id=} to the array on the top of
-** the stack.  [-0, +0, m]
+** Event callback: append {type=, data=, id=} to the events array.  [-0, +0, m]
+** The keys and the common values were pushed once per feed, so an event
+** costs one table and its data string.
 ** This allocates, so a memory error can raise here, in the middle of
 ** orc_sse_feed.  The parser's state is already that of after the event
 ** when the callback runs, and feed runs protected (lsse_feed): the error
@@ -51,13 +55,20 @@ static int on_event (void *ud, const orc_sse_event *ev) {
   lsse *s = (lsse *)ud;
   lua_State *L = s->L;
   lua_createtable(L, 0, 3);
-  lua_pushlstring(L, ev->type, ev->type_len);
-  lua_setfield(L, -2, "type");
+  lua_pushvalue(L, SLOT_TYPE);
+  if (ev->type_len == 7 && memcmp(ev->type, "message", 7) == 0)
+    lua_pushvalue(L, SLOT_MESSAGE);
+  else
+    lua_pushlstring(L, ev->type, ev->type_len);
+  lua_rawset(L, -3);
+  lua_pushvalue(L, SLOT_DATA);
   lua_pushlstring(L, ev->data, ev->data_len);
-  lua_setfield(L, -2, "data");
-  lua_pushlstring(L, ev->id, ev->id_len);
-  lua_setfield(L, -2, "id");
-  lua_rawseti(L, -2, (int)++s->nev);
+  lua_rawset(L, -3);
+  lua_pushvalue(L, SLOT_ID);
+  if (ev->id_len == 0) lua_pushvalue(L, SLOT_EMPTY);
+  else lua_pushlstring(L, ev->id, ev->id_len);
+  lua_rawset(L, -3);
+  lua_rawseti(L, SLOT_EVENTS, (int)++s->nev);
   return 0;
 }
 
@@ -97,10 +108,17 @@ static int lsse_feed_protected (lua_State *L) {
   lsse *s = (lsse *)lua_touserdata(L, 1);
   size_t len;
   const char *bytes = lua_tolstring(L, 2, &len);
-  lua_newtable(L);
+  lua_settop(L, 2);
+  lua_newtable(L);                     /* SLOT_EVENTS */
+  lua_pushliteral(L, "type");
+  lua_pushliteral(L, "data");
+  lua_pushliteral(L, "id");
+  lua_pushliteral(L, "message");
+  lua_pushliteral(L, "");
   s->L = L;
   s->nev = 0;
   (void)orc_sse_feed(&s->p, bytes, len);   /* errors are sticky: see p:error() */
+  lua_settop(L, SLOT_EVENTS);
   return 1;
 }
 
