@@ -4,7 +4,7 @@
 #                       indirectly lost from the project's code
 # Both run in CI (.ci/run).
 
-CHECK_PKGS := clang libclang-rt-14-dev valgrind
+CHECK_PKGS := clang libclang-rt-14-dev valgrind liblua5.4-dev
 SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined
 SAN_LUAS   := 5.4 jit
@@ -39,3 +39,44 @@ test-valgrind: check-deps build/5.4/openrouter/core.so
 	  --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=spec/valgrind.supp --trace-children=no" \
 	tools/run-specs 5.4
+
+# libFuzzer: make fuzz [FUZZ_SECONDS=60].  Each target runs for that long on
+# a work corpus under build/fuzz/ seeded from fuzz/corpus/<name>/ (the seeds
+# stay untouched); a crash fails the run and leaves its input in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: fuzz
+build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c src/sse.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
+
+build/fuzz/fuzz_schema: fuzz/fuzz_schema.c src/schema.c src/lschema.c $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c src/lschema.c src/schema.c -llua5.4 -lm
+
+fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
+	@for t in sse schema; do \
+	  mkdir -p build/fuzz/work-$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/$$t- build/fuzz/work-$$t fuzz/corpus/$$t 2>build/fuzz/$$t.log; \
+	  rc=$$?; grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' build/fuzz/$$t.log; \
+	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$t.log; echo "fuzz_$$t: 0 passed, 1 failed"; exit 1; fi; \
+	  echo "fuzz_$$t: no crash"; \
+	done
+
+# Soak: 10,000 sequential requests and 1,000 concurrent streams in one Lua
+# state, on 5.4 and LuaJIT; every result checked, RSS flat after warm-up.
+.PHONY: soak
+soak: build
+	@for v in 5.4 jit; do case $$v in jit) lua=luajit;; *) lua=lua$$v;; esac; \
+	  echo "== soak on $$lua"; \
+	  ( ulimit -n 8192 2>/dev/null; LUA_PATH="lua/?.lua;lua/?/init.lua;spec/?.lua;;" \
+	    LUA_CPATH="build/$$v/?.so;;" $$lua bench/soak.lua ) || exit 1; done
+
+# GC stress over the streaming specs on 5.4 and LuaJIT.
+.PHONY: test-gc
+test-gc: build
+	@ORC_SPECS="spec/client_spec.lua spec/faults_spec.lua spec/sse_spec.lua spec/errors_spec.lua" \
+	  tools/run-specs 5.4 jit -- --helper=spec/gcstress.lua

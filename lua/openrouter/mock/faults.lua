@@ -12,16 +12,19 @@
 --   garbage[=binary]     HTTP 200 whose body is an HTML page (or binary junk)
 --   bad_json             one data: event that is not JSON
 --   huge_event=BYTES     one data: event whose value is BYTES bytes long
---   times=N              the fault applies to the first N requests carrying
---                        this exact header value, later ones are served
---                        normally (add key=anything to make the value unique)
+--   times=N              the fault applies to the first N requests of one
+--                        scenario, later ones are served normally.  The
+--                        scenario is the X-Mock-Scenario header when sent
+--                        (so "fail twice, then succeed" is testable), else
+--                        this exact header value (key=anything makes it unique)
 local M = {}
 
 local counters, ncounters = {}, 0
 
 --- Parses a header value; returns a table (empty when there is no fault).
 -- Unknown items are kept as given, so `key=...` works as a discriminator.
-function M.parse(value)
+-- `scenario` (the X-Mock-Scenario header) names the times= counter.
+function M.parse(value, scenario)
   local f = {}
   if type(value) ~= "string" or value == "" then return f end
   for item in value:gmatch("[^;,]+") do
@@ -44,12 +47,13 @@ function M.parse(value)
     end
   end
   if f.times then
-    if counters[value] == nil then
+    local id = (type(scenario) == "string" and scenario ~= "") and ("scenario:" .. scenario) or value
+    if counters[id] == nil then
       ncounters = ncounters + 1
       if ncounters > 100000 then counters, ncounters = {}, 1 end  -- bounded
     end
-    local n = (counters[value] or 0) + 1
-    counters[value] = n
+    local n = (counters[id] or 0) + 1
+    counters[id] = n
     if n > f.times then return { raw = value, spent = true } end
   end
   return f

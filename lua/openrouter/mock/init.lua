@@ -365,7 +365,7 @@ local function handler(state)
     end
     local sub = path:sub(#M.PREFIX + 1):gsub("/+$", "")
     local method = req.method
-    local fault = faults.parse(req.headers["x-mock-fault"])
+    local fault = faults.parse(req.headers["x-mock-fault"], req.headers["x-mock-scenario"])
     if fault.spent then fault = {} end
 
     local function need(m)
