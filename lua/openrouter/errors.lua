@@ -36,7 +36,7 @@ function Error:__tostring()
     head = head .. " (code " .. tostring(self.code) .. ")"
   end
   local s = head .. ": " .. tostring(self.message)
-  if self.kind == "validation" and type(self.errors) == "table" then
+  if self.kind == "validation" and type(self.errors) == "table" and #self.errors > 1 then
     for i = 1, math.min(#self.errors, 10) do
       local e = self.errors[i]
       s = s .. "\n  " .. (e.path ~= "" and e.path or "(root)") .. ": " .. tostring(e.message)
