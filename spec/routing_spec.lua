@@ -49,7 +49,8 @@ describe("routing through the client", function()
     local m = "mistralai/mixtral-8x7b-instruct"
     local res = assert(c:chat(req(m, { order = { "together", "deepinfra" } })))
     assert.are.equal("Together", res.provider)
-    res = assert(c:chat(req(m, { order = { "together", "deepinfra" } }), { headers = { ["X-Mock-Down"] = "together" } }))
+    res = assert(c:chat(req(m, { order = { "together", "deepinfra" } }),
+      { headers = { ["X-Mock-Down"] = "together" } }))
     assert.are.equal("DeepInfra", res.provider)
     local _, err = c:chat(req(m, { order = { "together" }, allow_fallbacks = false }),
       { headers = { ["X-Mock-Down"] = "together" } })
@@ -69,7 +70,8 @@ describe("routing through the client", function()
 
   it("a models fallback list says which model served", function()
     local res = assert(c:chat(req("mistralai/mixtral-8x7b-instruct", nil,
-      { models = { "meta-llama/llama-3.1-8b-instruct" } }), { headers = { ["X-Mock-Down"] = "mistralai/mixtral-8x7b-instruct" } }))
+      { models = { "meta-llama/llama-3.1-8b-instruct" } }),
+      { headers = { ["X-Mock-Down"] = "mistralai/mixtral-8x7b-instruct" } }))
     assert.are.equal("meta-llama/llama-3.1-8b-instruct", res.model)
   end)
 
