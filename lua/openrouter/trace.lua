@@ -1,0 +1,76 @@
+--- The debug trace: `openrouter.new{ debug = true }` (or OPENROUTER_DEBUG=1)
+-- writes the request line and headers, the status, every SSE event and the
+-- timings (DNS, connect, TLS, first byte, total) to stderr; `debug` may
+-- also be a function(line).  The API key is replaced by [REDACTED] in every
+-- line, wherever it appears.
+
+local M = {}
+
+local PREVIEW = 300
+
+--- A sink for the `debug` option, or nil when tracing is off.
+function M.sink(opt)
+  if opt == nil then
+    local env = os.getenv("OPENROUTER_DEBUG")
+    if env ~= nil and env ~= "" and env ~= "0" then opt = true end
+  end
+  if type(opt) == "function" then return opt end
+  if opt == true then
+    return function(line) io.stderr:write(line, "\n") end
+  end
+  return nil
+end
+
+local function scrub(s, key)
+  s = tostring(s)
+  if key and #key >= 4 then
+    local i = 1
+    while true do
+      local a, b = s:find(key, i, true)
+      if not a then break end
+      s = s:sub(1, a - 1) .. "[REDACTED]" .. s:sub(b + 1)
+      i = a + #"[REDACTED]"
+    end
+  end
+  return s
+end
+M.scrub = scrub
+
+local function emit(sink, key, fmt, ...)
+  sink(scrub("openrouter: " .. fmt:format(...), key))
+end
+
+--- Before sending: the request line, headers and body size.
+function M.request(sink, key, method, url, headers, body, stream)
+  emit(sink, key, "> %s %s%s", method, url, stream and " (stream)" or "")
+  for _, h in ipairs(headers) do
+    if h:sub(1, 14):lower() == "authorization:" then h = "Authorization: Bearer [REDACTED]" end
+    emit(sink, key, "> %s", h)
+  end
+  if body then emit(sink, key, "> body: %d bytes", #body) end
+end
+
+local function preview(s)
+  if #s > PREVIEW then return s:sub(1, PREVIEW) .. "...(" .. #s .. " bytes)" end
+  return s
+end
+
+--- Each SSE event as it is taken from the queue.
+function M.event(sink, key, ev)
+  emit(sink, key, "< event %s: %s", ev.type, preview(ev.data:gsub("\n", "\\n")))
+end
+
+local function ms(v) return v and ("%.1f ms"):format(v * 1000) or "-" end
+
+--- When the request is over: status, timings, volume, and the error if any.
+function M.done(sink, key, req, err)
+  local info = req:info()
+  emit(sink, key, "< HTTP %d (HTTP/%s)%s", req:status(), tostring(info.http_version or "?"),
+       req:headers()["x-generation-id"] and (" " .. req:headers()["x-generation-id"]) or "")
+  emit(sink, key, "= dns %s, connect %s, tls %s, first byte %s, total %s; %d bytes, %d keep-alives",
+       ms(info.dns), ms(info.connect), ms(info.tls), ms(info.first_byte), ms(info.elapsed),
+       info.bytes or 0, info.comments or 0)
+  if err then emit(sink, key, "! %s", tostring(err)) end
+end
+
+return M
