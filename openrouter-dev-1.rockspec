@@ -56,6 +56,7 @@ build = {
     ["openrouter.schemas.provider"] = "lua/openrouter/schemas/provider.lua",
     ["openrouter.sse"] = "lua/openrouter/sse.lua",
     ["openrouter.stream"] = "lua/openrouter/stream.lua",
+    ["openrouter.trace"] = "lua/openrouter/trace.lua",
     ["openrouter.validate"] = "lua/openrouter/validate.lua",
   },
   install = {
