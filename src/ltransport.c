@@ -317,6 +317,16 @@ static int lreq_events (lua_State *L) {
   return 1;
 }
 
+/* req:pending() -> queued events, ended.  Cheap (no allocation): loop
+** adapters use it to resume only the waiters that can move.  A closed
+** request counts as ended.  [-0, +2, -] */
+static int lreq_pending (lua_State *L) {
+  lreq *q = check_req(L);
+  lua_pushinteger(L, q->open ? (lua_Integer)q->r.nevents : 0);
+  lua_pushboolean(L, !q->open || q->r.state == ORC_REQ_DONE);
+  return 2;
+}
+
 /* req:status() -> HTTP status, 0 before the status line.  [-0, +1, -] */
 static int lreq_status (lua_State *L) {
   lreq *q = check_req(L);
@@ -463,6 +473,7 @@ static const luaL_Reg multi_methods[] = {
 static const luaL_Reg req_methods[] = {
   { "events", lreq_events },
   { "result", lreq_result },
+  { "pending", lreq_pending },
   { "status", lreq_status },
   { "headers", lreq_headers },
   { "body", lreq_body },

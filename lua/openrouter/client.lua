@@ -4,6 +4,7 @@ local core = require("openrouter.core")
 local cjson = require("cjson")
 local errors = require("openrouter.errors")
 local stream_mod = require("openrouter.stream")
+local callbacks = require("openrouter.callbacks")
 
 local json = cjson.new()
 local null = cjson.null
@@ -33,7 +34,11 @@ function Client:__tostring()
 end
 
 local function resolve_loop(loop)
-  if loop == nil then loop = "blocking" end
+  if loop == nil then
+    -- blocking an nginx worker is never right: inside OpenResty the default is "ngx"
+    local ngx = rawget(_G, "ngx")
+    loop = (type(ngx) == "table" and type(ngx.get_phase) == "function") and "ngx" or "blocking"
+  end
   if type(loop) == "table" then
     if type(loop.wait) ~= "function" then
       error("openrouter.new: a loop adapter needs a wait(client) function", 3)
@@ -95,6 +100,7 @@ function M.new(opts)
     _loop = resolve_loop(opts.loop),
     _multi = core.multi_new(),
   }, Client)
+  if self._loop.attach then self._loop.attach(self) end
   if self.insecure then
     io.stderr:write("openrouter: WARNING: TLS certificate verification is off (insecure = true)\n")
   end
@@ -154,7 +160,7 @@ function Client:_start(method, path, body, sse, opts)
   if not headers then return nil, err end
   local to = merge(self.timeout, opts.timeout)
   local lim = merge(self.limits, opts.limits)
-  return self._multi:request{
+  local req = self._multi:request{
     url = self.base_url .. path,
     method = method ~= "POST" and method ~= "GET" and method or nil,
     body = body,
@@ -171,21 +177,56 @@ function Client:_start(method, path, body, sse, opts)
     ca_path = self.ca_path,
     insecure = self.insecure,
   }
+  self:_kick()
+  return req
 end
 
---- Let transfers progress once: blocks or yields, per the loop adapter.
-function Client:_wait()
-  self._loop.wait(self)
+--- Let transfers progress: blocks or yields, per the loop adapter, until
+--- `req` (optional) may have news or `deadline` (core.now() seconds,
+--- optional) has passed.  Adapters may return earlier.
+function Client:_wait(req, deadline)
+  self._loop.wait(self, req, deadline)
 end
 
-function Client:_sleep(seconds)
-  if self._loop.sleep then return self._loop.sleep(self, seconds) end
+--- Pause (between retries).  `cond` (optional): a function; when it turns
+--- true (a cancel), an adapter that can tell may end the pause early.
+function Client:_sleep(seconds, cond)
+  if self._loop.sleep then return self._loop.sleep(self, seconds, cond) end
   local deadline = core.now() + seconds
-  while core.now() < deadline do self._loop.wait(self) end
+  while core.now() < deadline and not (cond and cond()) do self._loop.wait(self, nil, deadline) end
+end
+
+--- A request was started or cancelled: tell the loop adapter.
+function Client:_kick()
+  local kick = self._loop.kick
+  if kick then kick(self) end
+end
+
+--- Raise a clear error when waiting is impossible here (e.g. the nvim
+--- loop outside openrouter.async).
+function Client:_check_wait()
+  local check = self._loop.check
+  if check then check(self) end
+end
+
+--- Run fn where it may wait: a task of the loop, or (blocking loop) now.
+function Client:_spawn(fn)
+  local spawn = self._loop.spawn
+  if spawn then return spawn(self, fn) end
+  fn()
+  return nil
+end
+
+--- An error with no caller left (a callback raised, a task failed):
+--- raise it where the host reports errors.
+function Client:_report(msg)
+  local report = self._loop.report
+  if report then return report(self, msg) end
+  error(msg, 0)
 end
 
 -- Fill request_id/status from the response when the error lacks them.
-function Client:_decorate(e, req)
+function Client:_decorate(e, req)  -- luacheck: ignore 212/self
   local h = req:headers()
   if e.request_id == nil then e.request_id = h["x-generation-id"] end
   if e.status == nil then
@@ -255,14 +296,16 @@ end
 function Client:_transport_error(req)
   local ok, kind, message, which = req:result()
   if ok ~= false then return nil end
+  -- `which` names the timeout or the limit that fired; for a network
+  -- error it is libcurl's reason, kept as the code
   local e = { kind = kind, message = message }
-  if kind == "timeout" then e.which = which elseif which then e.code = which end
+  if kind == "network" then e.code = which else e.which = which end
   return errors.new(self:_decorate(e, req))
 end
 
 --- Block (or yield) until the request has finished.
 function Client:_complete(req)
-  while req:result() == nil do self:_wait() end
+  while req:result() == nil do self:_wait(req) end
 end
 
 --- Backoff before retry `attempt` (1-based): base * 2^(attempt-1), capped,
@@ -276,7 +319,7 @@ end
 
 -- Should `e` be retried after `attempt` tries out of 1 + max_retries?
 -- Returns the delay, or nil.
-function Client:_retry_delay(e, attempt, max_retries)
+function Client:_retry_delay(e, attempt, max_retries)  -- luacheck: ignore 212/self
   if attempt > max_retries or not e.retryable then return nil end
   local hint = e.retry_after
   if hint and hint > M.BACKOFF.max_hint then return nil end
@@ -286,13 +329,18 @@ end
 -- One JSON request/response with retries.  Returns decoded body or nil, err.
 function Client:_json(method, path, body, opts)
   opts = opts or {}
+  self:_check_wait()
   local max_retries = opts.max_retries or self.max_retries
   local attempts = {}
   local attempt = 0
+  -- opts._token (callback handles): { cancelled = bool, req = current request }
+  local token = opts._token
+  local cancelled = token and function() return token.cancelled end
   while true do
     attempt = attempt + 1
     local req, err = self:_start(method, path, body, false, opts)
     if not req then return nil, err end
+    if token then token.req = req end
     self:_complete(req)
     local res
     err = self:_transport_error(req)
@@ -329,7 +377,10 @@ function Client:_json(method, path, body, opts)
       err.attempts = attempts
       return nil, err
     end
-    self:_sleep(delay)
+    self:_sleep(delay, cancelled)
+    if token and token.cancelled then
+      return nil, errors.new{ kind = "cancelled", message = "request cancelled", attempts = attempts }
+    end
   end
 end
 
@@ -360,13 +411,31 @@ end
 
 --- A chat completion.  Returns the decoded response, or nil and an error.
 --- `req.stream = true` streams under the hood and returns the accumulation.
+--- With on_done= / on_error= in opts it returns a handle at once instead
+--- (callback style, docs/hosts.md); nil and an error for an invalid request.
 ---@param req table
----@param opts table|nil  { headers=, timeout=, limits=, validate=, max_retries= }
----@return table|nil
+---@param opts table|nil  { headers=, timeout=, limits=, validate=, max_retries=, on_done=, on_error= }
+---@return table|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:chat(req, opts)
+  if callbacks.wanted(opts) then
+    if type(req) ~= "table" then error("client:chat: request must be a table", 2) end
+    local cbs, plain = callbacks.split(opts, "chat")
+    if req.stream then
+      local s, err = self:stream(req, plain)
+      if not s then return nil, err end
+      return callbacks.stream(self, s, cbs)
+    end
+    local o, err = check_request(self, req, plain, "chat")
+    if not o then return nil, err end
+    local t = {}
+    for k, v in pairs(o) do t[k] = v end
+    t.validate = false
+    return callbacks.chat(self, req, t, cbs)
+  end
   local o, err = check_request(self, req, opts, "chat")
   if not o then return nil, err end
+  self:_check_wait()
   if req.stream then
     local s
     s, err = self:stream(req, { headers = o.headers, timeout = o.timeout, limits = o.limits,
@@ -380,12 +449,21 @@ function Client:chat(req, opts)
   return self:_json("POST", "/chat/completions", body, o)
 end
 
---- A streaming chat completion: an iterator of decoded chunks.
+--- A streaming chat completion: an iterator of decoded chunks.  With
+--- on_chunk= / on_text= / on_done= / on_error= (and coalesce_ms=) in opts,
+--- a handle with cancel() and status() instead (docs/hosts.md).
 ---@param req table
----@param opts table|nil
----@return openrouter.Stream|nil
+---@param opts table|nil  { headers=, timeout=, limits=, validate=, max_retries=,
+---                          on_chunk=, on_text=, on_done=, on_error=, coalesce_ms= }
+---@return openrouter.Stream|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:stream(req, opts)
+  if callbacks.wanted(opts) then
+    local cbs, plain = callbacks.split(opts, "stream")
+    local s, err = self:stream(req, plain)
+    if not s then return nil, err end
+    return callbacks.stream(self, s, cbs)
+  end
   local o, err = check_request(self, req, opts, "stream")
   if not o then return nil, err end
   local t = {}
@@ -458,9 +536,21 @@ function Client:embeddings(req, opts)
   return post_json(self, "/embeddings", req, opts, "embeddings")
 end
 
+--- Advance every request without blocking, resume the tasks and
+--- callbacks that can move on, and re-raise an error one of them left
+--- behind.  The "manual" loop needs it once per frame; on other loops it
+--- is harmless.  Returns a count of pending work, 0 when idle.
+---@return integer
+function Client:update()
+  local update = self._loop.update
+  if update then return update(self) end
+  return self._multi:perform()
+end
+
 --- Close the client's transport: every request in flight is cancelled.
 function Client:close()
   self._multi:close()
+  if self._loop.detach then self._loop.detach(self) end
 end
 
 M.Client = Client

@@ -23,6 +23,16 @@ function M.new(opts)
   return client.new(opts)
 end
 
+--- Run fn(...) in a coroutine whose waiting calls (chat, stream iteration,
+--- result(), retry pauses) yield to the host loop instead of blocking it.
+--- Runs fn at once up to its first wait, then returns the task.  See
+--- docs/hosts.md.
+---@param fn function
+---@return openrouter.Task
+function M.async(fn, ...)
+  return require("openrouter.async").spawn(fn, ...)
+end
+
 -- The SSE parser, the schema engine and the request schemas load on first use.
 local lazy = {
   sse = function() return require("openrouter.sse") end,

@@ -3,7 +3,9 @@
 -- non-streaming chat() response.
 
 local cjson = require("cjson")
+local core = require("openrouter.core")
 local errors = require("openrouter.errors")
+local async = require("openrouter.async")
 
 local null = cjson.null
 local decode = cjson.decode
@@ -210,12 +212,8 @@ Stream.__name = "openrouter.Stream"
 -- cleanly.  `self._done` is true when [DONE] arrived.
 function Stream:_transport_error()
   local client, req = self._client, self._req
-  local ok, kind, message, which = req:result()
-  if ok == false then
-    local e = { kind = kind, message = message, which = which }
-    if kind == "network" and which then e.code = which; e.which = nil end
-    return errors.new(client:_decorate(e, req))
-  end
+  local failed = client:_transport_error(req)
+  if failed then return failed end
   local status = req:status()
   local info = req:info()
   if status < 200 or status >= 300 then
@@ -295,8 +293,9 @@ function Stream:_take(events)
 end
 
 -- Make at least one chunk available, or end the stream.  Waits through
--- the client's loop adapter (blocks, or yields).
-function Stream:_fill()
+-- the client's loop adapter (blocks, or yields).  With a deadline
+-- (core.now() seconds), returns false once it has passed and nothing came.
+function Stream:_fill(deadline)
   local req = self._req
   while not self._ended do
     local evs = req:events()
@@ -315,7 +314,8 @@ function Stream:_fill()
         return
       end
     else
-      self._client:_wait()
+      if deadline and core.now() >= deadline then return false end
+      self._client:_wait(req, deadline)
     end
   end
 end
@@ -334,7 +334,8 @@ function Stream:_retry(e)
     e.attempts = self._attempts
     return false
   end
-  self._client:_sleep(delay)
+  self._client:_sleep(delay, function() return self._ended end)
+  if self._ended then return false end   -- cancelled while backing off
   local req, err = self._restart()
   if not req then
     e.attempts = self._attempts
@@ -349,9 +350,14 @@ end
 --- when the stream failed (after the chunks that arrived before it).
 ---@return table|nil
 function Stream:next()
+  return self:_next(nil)
+end
+
+-- next(), or false when `deadline` passes before a chunk arrives.
+function Stream:_next(deadline)
   if self._qhead > self._qn then
     self._queue, self._qhead, self._qn = {}, 1, 0
-    self:_fill()
+    if self:_fill(deadline) == false then return false end
   end
   local q = self._queue
   local h = self._qhead
@@ -367,18 +373,62 @@ end
 
 Stream.__call = Stream.next
 
---- An iterator over the text deltas of the first choice.
+local function delta_text(chunk)
+  local ch = chunk.choices and chunk.choices[1]
+  local d = type(ch) == "table" and ch.delta
+  local s = type(d) == "table" and d.content
+  if is_str(s) and s ~= "" then return s end
+  return nil
+end
+
+--- An iterator over the text deltas of the first choice.  With
+--- `{ coalesce_ms = N }` it returns at most one string per N ms: the
+--- deltas that arrived in between, joined (for editors and UIs).
+---@param opts table|nil
 ---@return fun(): string|nil
-function Stream:text()
-  return function()
-    while true do
-      local chunk = self:next()
-      if chunk == nil then return nil end
-      local ch = chunk.choices and chunk.choices[1]
-      local d = type(ch) == "table" and ch.delta
-      local s = type(d) == "table" and d.content
-      if is_str(s) and s ~= "" then return s end
+function Stream:text(opts)
+  local ms = opts and opts.coalesce_ms
+  if ms ~= nil and (type(ms) ~= "number" or ms < 0) then
+    error("stream:text: 'coalesce_ms' must be a number >= 0", 2)
+  end
+  if not ms or ms == 0 then
+    return function()
+      while true do
+        local chunk = self:next()
+        if chunk == nil then return nil end
+        local s = delta_text(chunk)
+        if s then return s end
+      end
     end
+  end
+  local every, last = ms / 1000, -math.huge
+  return function()
+    local parts, deadline = {}, nil
+    while true do
+      local ok, chunk = async.pcall(self._next, self, deadline)
+      if not ok then
+        if #parts > 0 then break end     -- the error comes again on the next call
+        error(chunk, 0)
+      end
+      if not chunk then
+        -- false: the deadline passed; nil: the end
+        if #parts > 0 or chunk == nil then break end
+      else
+        local s = delta_text(chunk)
+        if s then
+          parts[#parts + 1] = s
+          local t = core.now()
+          if t - last >= every then break end
+          deadline = last + every
+        end
+      end
+    end
+    if #parts == 0 then return nil end
+    -- at the end too: never two strings within N ms
+    local wait = last + every - core.now()
+    if wait > 0 then self._client:_sleep(wait) end
+    last = core.now()
+    return concat(parts)
   end
 end
 
@@ -388,7 +438,7 @@ end
 ---@return openrouter.Error|nil err
 function Stream:result()
   while true do
-    local ok, chunk = pcall(self.next, self)
+    local ok, chunk = async.pcall(self.next, self)
     if not ok then
       if errors.is(chunk) then return nil, chunk end
       error(chunk, 0)
@@ -416,6 +466,7 @@ function Stream:cancel()
   self:_fail(errors.new(self._client:_decorate({
     kind = "cancelled", message = "stream cancelled",
   }, self._req)))
+  self._client:_kick()       -- wake whoever waits on it, from any context
 end
 
 Stream.close = Stream.cancel

@@ -1,0 +1,247 @@
+--- Callback-style requests: client:stream(req, { on_chunk=, on_text=,
+-- on_done=, on_error=, coalesce_ms= }) and client:chat(req, { on_done=,
+-- on_error= }) return a handle at once; the client's loop adapter drives
+-- the request and calls back.
+--
+-- Rules (docs/hosts.md has the long form):
+--  * Exactly one of on_done(final, handle) / on_error(err, handle) fires,
+--    once; nothing fires after it.  on_chunk(chunk, handle) and
+--    on_text(text, handle) fire before it, in order.
+--  * handle:cancel() closes the connection at once, status() becomes
+--    "cancelled" at once, no on_chunk/on_text fires after it, and
+--    on_error(err) follows with err.kind == "cancelled" (err.partial holds
+--    what had arrived).
+--  * Callbacks run protected.  If on_chunk or on_text raises, the request
+--    is cancelled (connection closed) and on_error receives an error
+--    object of kind "callback" (err.cause: what was raised, err.traceback).
+--    If on_done or on_error raises, or a request fails and there is no
+--    on_error, the error is re-raised where the host reports errors
+--    (loop adapter's report: vim.schedule, a luv callback, the next
+--    client:update(), nginx's error log; under the blocking loop, out of
+--    the call itself).
+--  * Under the blocking loop the call runs to completion before it
+--    returns (the handle is finished); callbacks get the handle to cancel.
+--  * coalesce_ms = N: at most one on_text per N milliseconds; the text of
+--    the deltas in between is joined.  on_chunk is never coalesced.
+
+local core = require("openrouter.core")
+local errors = require("openrouter.errors")
+local async = require("openrouter.async")
+
+local now = core.now
+local M = {}
+
+local CALLBACKS = { on_chunk = true, on_text = true, on_done = true, on_error = true }
+
+--- Does an options table ask for callback style?
+function M.wanted(opts)
+  if type(opts) ~= "table" then return false end
+  for k in pairs(CALLBACKS) do
+    if opts[k] ~= nil then return true end
+  end
+  return false
+end
+
+--- Split options into callbacks and the rest.  Misuse raises.
+function M.split(opts, fname)
+  local cbs, plain = {}, {}
+  for k, v in pairs(opts) do
+    if CALLBACKS[k] then
+      if type(v) ~= "function" then error("client:" .. fname .. ": '" .. k .. "' must be a function", 3) end
+      cbs[k] = v
+    elseif k == "coalesce_ms" then
+      if type(v) ~= "number" or v < 0 then
+        error("client:" .. fname .. ": 'coalesce_ms' must be a number >= 0", 3)
+      end
+      if v > 0 then cbs.coalesce = v / 1000 end
+    else
+      plain[k] = v
+    end
+  end
+  return cbs, plain
+end
+
+---@class openrouter.Handle
+---@field stream openrouter.Stream|nil   the stream (stream handles)
+local Handle = {}
+Handle.__index = Handle
+Handle.__name = "openrouter.Handle"
+
+function Handle:__tostring()
+  return "openrouter.Handle(" .. self._status .. ")"
+end
+
+--- "running", "done", "error" or "cancelled".
+function Handle:status() return self._status end
+
+--- The final response (status "done"), nil and the error object (status
+--- "error" or "cancelled"), or nothing while running.
+function Handle:result()
+  if self._status == "done" then return self._final end
+  if self._err ~= nil then return nil, self._err end
+  return nil
+end
+
+--- What a stream has accumulated so far (stream handles), else nil.
+function Handle:partial()
+  return self.stream and self.stream:partial() or nil
+end
+
+--- Cancel: the connection closes now; on_error(err) with kind "cancelled"
+--- follows (from the loop), unless the request had already finished.
+function Handle:cancel()
+  if self._status ~= "running" then return end
+  self._status, self._user_cancel = "cancelled", true
+  local s = self.stream
+  if s then
+    s:cancel()
+    self._err = s:error()
+  else
+    local t = self._token
+    t.cancelled = true
+    if t.req then t.req:cancel() end
+    self._err = errors.new{ kind = "cancelled", message = "request cancelled" }
+    self._client:_kick()
+  end
+  if self._err == nil then
+    self._err = errors.new{ kind = "cancelled", message = "request cancelled" }
+  end
+end
+
+-- Call a user callback, protected (it may wait, on every Lua).  Returns
+-- true, or false, the error and a traceback.
+local call = async.pcall_tb
+
+-- Fire the one terminal callback.
+local function finish(h, name, value)
+  if h._fired then return end
+  h._fired = true
+  local f = h._cbs[name]
+  if f then
+    local ok, err, tb = call(f, value, h)
+    if not ok then
+      h._client:_report("openrouter: " .. name .. " raised: " .. tostring(err) .. "\n" .. tb)
+    end
+  elseif name == "on_error" and not h._user_cancel then
+    h._client:_report("openrouter: a callback-style request failed and has no on_error: " .. tostring(value))
+  end
+end
+
+local function done(h, final)
+  h._status, h._final = "done", final
+  finish(h, "on_done", final)
+end
+
+local function failed(h, err)
+  if h._status == "running" then h._status = "error" end
+  if h._err == nil or h._status == "error" then h._err = err end
+  finish(h, "on_error", h._err)
+end
+
+-- A user callback raised: stop the request, report it through on_error.
+local function callback_failed(h, name, err, tb)
+  h._status = "error"
+  if h.stream then h.stream:cancel() end
+  local e = errors.new{
+    kind = "callback", message = name .. " raised: " .. tostring(err),
+    cause = err, traceback = tb, partial = h.stream and h.stream:partial() or nil,
+  }
+  h._err = e
+  finish(h, "on_error", e)
+end
+
+local function delta_text(chunk)
+  local ch = type(chunk.choices) == "table" and chunk.choices[1]
+  local d = type(ch) == "table" and ch.delta
+  local s = type(d) == "table" and d.content
+  if type(s) == "string" and s ~= "" then return s end
+  return nil
+end
+
+local function run_stream(h)
+  local s, cbs = h.stream, h._cbs
+  local on_chunk, on_text, coalesce = cbs.on_chunk, cbs.on_text, cbs.coalesce
+  local buf, nbuf, last = {}, 0, -math.huge
+  local function flush(final)
+    if nbuf == 0 then return true end
+    if final then                      -- the last one keeps the spacing too
+      local wait = last + coalesce - now()
+      if wait > 0 then h._client:_sleep(wait, function() return h._status ~= "running" end) end
+      if h._status ~= "running" then return false end
+    end
+    local text = table.concat(buf, "", 1, nbuf)
+    buf, nbuf, last = {}, 0, now()
+    local ok, err, tb = call(on_text, text, h)
+    if not ok then callback_failed(h, "on_text", err, tb) end
+    return ok
+  end
+  while h._status == "running" do
+    local deadline = nbuf > 0 and last + coalesce or nil
+    local ok, chunk = async.pcall(s._next, s, deadline)
+    if h._status ~= "running" then break end
+    if not ok then
+      if not errors.is(chunk) then
+        h._status, h._err = "error", chunk
+        error(chunk, 0)                -- not a request failure: a bug; the loop reports it
+      end
+      if flush(true) then failed(h, chunk) end
+      return
+    elseif chunk == nil then
+      if flush(true) then
+        local final, err = s:result()
+        if final then done(h, final) else failed(h, err) end
+      end
+      return
+    elseif chunk == false then         -- the coalescing deadline passed
+      flush()
+    else
+      if on_chunk then
+        local cok, err, tb = call(on_chunk, chunk, h)
+        if not cok then return callback_failed(h, "on_chunk", err, tb) end
+        if h._status ~= "running" then break end
+      end
+      local text = on_text and delta_text(chunk)
+      if text then
+        if coalesce then
+          nbuf = nbuf + 1
+          buf[nbuf] = text
+          if now() - last >= coalesce and not flush() then return end
+        else
+          local tok, err, tb = call(on_text, text, h)
+          if not tok then return callback_failed(h, "on_text", err, tb) end
+        end
+      end
+    end
+  end
+  -- cancelled (by handle:cancel(), maybe from inside a callback)
+  failed(h, h._err)
+end
+
+--- Drive a started stream with callbacks.  Returns the handle.
+function M.stream(client, s, cbs)
+  local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", stream = s }, Handle)
+  h._task = client:_spawn(function() run_stream(h) end)
+  return h
+end
+
+local function run_chat(h, req, opts)
+  if h._status == "running" then
+    local res, err = h._client:chat(req, opts)
+    if h._status == "running" then
+      if res then return done(h, res) end
+      return failed(h, err)
+    end
+  end
+  failed(h, h._err)
+end
+
+--- A non-streaming chat with callbacks.  Returns the handle.
+function M.chat(client, req, opts, cbs)
+  local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", _token = {} }, Handle)
+  opts._token = h._token
+  h._task = client:_spawn(function() run_chat(h, req, opts) end)
+  return h
+end
+
+M.Handle = Handle
+return M

@@ -1,0 +1,93 @@
+-- Handlers of spec/hosts/nginx/nginx.conf.  One client per worker, made
+-- on first use (never in init_by_lua: a forked worker must not share the
+-- master's libcurl multi).
+-- luacheck: globals ngx
+local openrouter = require("openrouter")
+
+local M = {}
+
+local client
+local by_interval = {}   -- ?interval=ms: clients whose pump runs at another pace (measurements)
+local function get()
+  local ms = tonumber(ngx.var.arg_interval or "")
+  if ms then
+    by_interval[ms] = by_interval[ms] or openrouter.new{
+      loop = require("openrouter.loop.ngx").new{ interval = ms / 1000 },
+      base_url = os.getenv("MOCK_URL"), api_key = "sk-or-test",
+    }
+    return by_interval[ms]
+  end
+  client = client or openrouter.new{ loop = "ngx", base_url = os.getenv("MOCK_URL"), api_key = "sk-or-test" }
+  return client
+end
+
+local function request()
+  return { model = "mock/lorem", messages = { { role = "user", content = "stream" } } }
+end
+
+local function headers()
+  local args = ngx.req.get_uri_args()
+  return { ["X-Mock-Tokens"] = args.tokens or "40", ["X-Mock-Delay-Ms"] = args.delay or "20" }
+end
+
+function M.stream()
+  ngx.header.content_type = "text/event-stream"
+  local s, err = get():stream(request(), { headers = headers() })
+  if not s then
+    ngx.status = 500
+    return ngx.say(tostring(err))
+  end
+  ngx.on_abort(function() s:cancel() end)
+  local ok, e = pcall(function()
+    for text in s:text() do
+      if not s.announced then          -- tell the test which generation this is
+        s.announced = true
+        ngx.print(": gen ", tostring(s.request_id), "\n\n")
+      end
+      ngx.print("data: ", text, "\n\n")
+      if not ngx.flush(true) then return s:cancel() end
+    end
+  end)
+  if ok then
+    ngx.print("event: done\ndata: ", s:result().usage.completion_tokens, "\n\n")
+  else
+    ngx.print("event: error\ndata: ", tostring(e), "\n\n")
+  end
+end
+
+function M.callbacks()
+  ngx.header.content_type = "text/event-stream"
+  local h, err = get():stream(request(), {
+    headers = headers(),
+    on_text = function(text)
+      ngx.print("data: ", text, "\n\n")
+      ngx.flush(true)
+    end,
+    on_done = function(final)
+      ngx.print("event: done\ndata: ", final.usage.completion_tokens, "\n\n")
+    end,
+    on_error = function(e)
+      ngx.print("event: error\ndata: ", tostring(e), "\n\n")
+    end,
+  })
+  if not h then return ngx.say(tostring(err)) end
+  -- the handler may return: nginx finishes the request when the light thread ends
+end
+
+function M.chat()
+  local res, err = get():chat{ model = "mock/echo", messages = { { role = "user", content = "echo me" } } }
+  ngx.say(res and res.choices[1].message.content or tostring(err))
+end
+
+function M.badphase()
+  local ok, err = pcall(function()
+    return get():chat{ model = "mock/echo", messages = { { role = "user", content = "x" } } }
+  end)
+  return ok and "no error" or tostring(err)
+end
+
+function M.inflight()
+  ngx.say(client and client._multi:timeout() >= 0 and "busy" or "idle")
+end
+
+return M
