@@ -60,6 +60,42 @@ describe("security", function()
     end
   end)
 
+  it("traces requests, events and timings with the key redacted", function()
+    local lines = {}
+    local c = openrouter.new{ base_url = srv.url, api_key = KEY, max_retries = 0,
+                              debug = function(line) lines[#lines + 1] = line end }
+    -- the key even inside the prompt and a custom header: still redacted
+    local r = { model = "mock/echo", messages = { { role = "user", content = "echo " .. KEY } } }
+    assert(assert(c:stream(r, { headers = { ["X-Note"] = KEY } })):result())
+    assert(c:chat(r))
+    local _, err = c:chat(r, { headers = { ["X-Mock-Fault"] = "status=503" } })
+    local all = table.concat(lines, "\n")
+    assert.truthy(all:find("> POST " .. srv.url .. "/chat/completions (stream)", 1, true), all)
+    assert.truthy(all:find("Authorization: Bearer [REDACTED]", 1, true), all)
+    assert.truthy(all:find("< event message: {", 1, true), all)
+    assert.truthy(all:find("< event message: [DONE]", 1, true), all)
+    assert.truthy(all:find("< HTTP 200", 1, true), all)
+    assert.truthy(all:find("first byte %d"), all)
+    assert.truthy(all:find("! openrouter http error (HTTP 503)", 1, true), all)
+    assert.is_nil(all:find(KEY, 1, true))
+    assert.is_nil(tostring(err):find(KEY, 1, true))
+  end)
+
+  it("OPENROUTER_DEBUG=1 traces to stderr, key redacted", function()
+    local v = os.getenv("OPENROUTER_TEST_LUA") or "5.4"
+    local lua = v == "jit" and "luajit" or ("lua" .. v)
+    local code = ('local c = require("openrouter").new{ base_url = %q, api_key = %q } '
+      .. 'assert(c:chat{ model = "mock/echo", messages = { { role = "user", content = "hi" } } })')
+      :format(srv.url, KEY)
+    local p = io.popen(("OPENROUTER_DEBUG=1 LUA_PATH=%q LUA_CPATH=%q %s -e %q 2>&1"):format(
+      package.path, package.cpath, lua, code))
+    local out = p:read("*a")
+    p:close()
+    assert.truthy(out:find("openrouter: > POST", 1, true), out)
+    assert.truthy(out:find("openrouter: < HTTP 200", 1, true), out)
+    assert.is_nil(out:find(KEY, 1, true))
+  end)
+
   it("insecure = true warns on stderr", function()
     local v = os.getenv("OPENROUTER_TEST_LUA") or "5.4"
     local lua = v == "jit" and "luajit" or ("lua" .. v)

@@ -5,6 +5,7 @@ local cjson = require("cjson")
 local errors = require("openrouter.errors")
 local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
+local trace = require("openrouter.trace")
 
 local json = cjson.new()
 local null = cjson.null
@@ -99,6 +100,7 @@ function M.new(opts)
     insecure = opts.insecure == true,
     _loop = resolve_loop(opts.loop),
     _multi = core.multi_new(),
+    _trace = trace.sink(opts.debug),
   }, Client)
   if self._loop.attach then self._loop.attach(self) end
   if self.insecure then
@@ -160,6 +162,9 @@ function Client:_start(method, path, body, sse, opts)
   if not headers then return nil, err end
   local to = merge(self.timeout, opts.timeout)
   local lim = merge(self.limits, opts.limits)
+  if self._trace then
+    trace.request(self._trace, secrets[self], method, self.base_url .. path, headers, body, sse)
+  end
   local req = self._multi:request{
     url = self.base_url .. path,
     method = method ~= "POST" and method ~= "GET" and method or nil,
@@ -194,6 +199,16 @@ function Client:_sleep(seconds, cond)
   if self._loop.sleep then return self._loop.sleep(self, seconds, cond) end
   local deadline = core.now() + seconds
   while core.now() < deadline and not (cond and cond()) do self._loop.wait(self, nil, deadline) end
+end
+
+--- Debug trace (debug = true or OPENROUTER_DEBUG=1): one SSE event.
+function Client:_trace_event(ev)
+  trace.event(self._trace, secrets[self], ev)
+end
+
+--- Debug trace: a request is over (status, timings, the error if any).
+function Client:_trace_done(req, err)
+  trace.done(self._trace, secrets[self], req, err)
 end
 
 --- A request was started or cancelled: tell the loop adapter.
@@ -369,6 +384,7 @@ function Client:_json(method, path, body, opts)
         end
       end
     end
+    if self._trace then self:_trace_done(req, err) end
     req:close()
     if res then return res end
     local delay = self:_retry_delay(err, attempt, max_retries)

@@ -238,6 +238,14 @@ function Stream:_transport_error()
   return nil
 end
 
+-- Debug trace: the current transfer is over (once per transfer).
+function Stream:_trace_done(e)
+  if self._client._trace and self._traced ~= self._req then
+    self._traced = self._req
+    self._client:_trace_done(self._req, e)
+  end
+end
+
 -- Fail the stream: remember the error, stop the transfer.
 function Stream:_fail(e)
   if not self._err then
@@ -246,13 +254,16 @@ function Stream:_fail(e)
   end
   self._req:cancel()
   self._ended = true
+  self:_trace_done(e)
 end
 
 -- Decode queued events into chunks.  Returns false once the stream failed.
 function Stream:_take(events)
   local q = self._queue
+  local traced = self._client._trace
   for i = 1, #events do
     local data = events[i].data
+    if traced then self._client:_trace_event(events[i]) end
     if self._done_seen then
       -- anything after [DONE] is not part of the answer; keep it visible
       self._after_done = (self._after_done or 0) + 1
@@ -306,6 +317,7 @@ function Stream:_fill(deadline)
       if #evs > 0 and not self:_take(evs) then return end
       if self._qhead <= self._qn then return end
       local e = self:_transport_error()
+      self:_trace_done(e)
       if e and self:_retry(e) then
         req = self._req
       else
