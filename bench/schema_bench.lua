@@ -1,8 +1,13 @@
 -- ns per validation: a provider object with every field set, and a typical
--- chat request.  Run from the repository root, e.g.
---   LUA_PATH="lua/?.lua;;" LUA_CPATH="build/5.4/?.so;;" lua5.4 bench/schema_bench.lua
-local validate = require("openrouter.validate")
-local schema = require("openrouter.schema")
+-- chat request, next to reference rows that calibrate the machine.  Run from
+-- the repository root, e.g.
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/5.4/?.so;;" lua5.4 bench/schema_bench.lua
+-- or, for one table with a column per Lua built under build/ (5.1 ... jit):
+--   lua5.4 bench/schema_bench.lua all
+-- An optional number sets the validations per run (default 200000).  Each
+-- figure is the best of several runs: the least disturbed by other load.
+
+local RUNS = 7
 
 local provider = {
   order = { "openai", "deepinfra/turbo", "Together" },
@@ -32,30 +37,94 @@ local request = {
   provider = { sort = "price", allow_fallbacks = true },
 }
 
-local function bench(name, f, arg, iters)
-  assert(f(arg), name .. " must be valid")
+-- Every value of a table, as any validator must visit them: the least a
+-- pure-Lua walk costs.
+local function walk(t)
+  local n = 0
+  for _, v in pairs(t) do
+    n = n + 1
+    if type(v) == "table" then n = n + walk(v) end
+  end
+  return n
+end
+
+local ROWS = {
+  { "provider, every field (validator:validate)" },
+  { "provider, every field (validate_provider)" },
+  { "typical chat request (validate_request)" },
+  { "reference: pairs() over the 14 top-level keys" },
+  { "reference: Lua walk over all " .. walk(provider) .. " values" },
+}
+
+local function best_ns(f, arg, iters)
+  assert(f(arg), "the benchmark input must be valid")
   for _ = 1, math.floor(iters / 10) do f(arg) end                       -- warm up
   local best = math.huge
-  for _ = 1, 5 do
+  for _ = 1, RUNS do
     local t0 = os.clock()
     for _ = 1, iters do f(arg) end
     local ns = (os.clock() - t0) * 1e9 / iters
     if ns < best then best = ns end
   end
-  print(("%-44s %9.0f ns"):format(name, best))
   return best
 end
 
-local pv = schema.compile(require("openrouter.schemas.provider"))
-local n = tonumber(arg and arg[1]) or 200000
-print(("%s: best of 5 runs of %d validations"):format(jit and jit.version or _VERSION, n))
-print(("%-44s %12s"):format("case", "per call"))
-bench("provider, every field (validator:validate)", function(p) return pv:validate(p) end, provider, n)
-bench("provider, every field (validate_provider)", validate.validate_provider, provider, n)
-bench("typical chat request (validate_request)", validate.validate_request, request, n)
--- Machine calibration: the same loop doing only a pairs() walk over the
--- provider's top-level keys (no validation at all).
-bench("reference: pairs() over the 14 top-level keys", function(p)
-  for _ in pairs(p) do end
-  return true
-end, provider, n)
+-- The figures for the running Lua, in ROWS order.
+local function measure(iters)
+  local validate = require("openrouter.validate")
+  local schema = require("openrouter.schema")
+  local pv = schema.compile(require("openrouter.schemas.provider"))
+  return {
+    best_ns(function(p) return pv:validate(p) end, provider, iters),
+    best_ns(validate.validate_provider, provider, iters),
+    best_ns(validate.validate_request, request, iters),
+    best_ns(function(p)
+      for _ in pairs(p) do end
+      return true
+    end, provider, iters),
+    best_ns(walk, provider, iters),
+  }
+end
+
+local function print_table(names, columns, iters)
+  local head = ("%-46s"):format(("ns per call, best of %d runs of %d"):format(RUNS, iters))
+  for _, name in ipairs(names) do head = head .. ("%12s"):format(name) end
+  print(head)
+  for i, row in ipairs(ROWS) do
+    local line = ("%-46s"):format(row[1])
+    for _, col in ipairs(columns) do
+      line = line .. (col[i] and ("%12.0f"):format(col[i]) or ("%12s"):format("-"))
+    end
+    print(line)
+  end
+end
+
+local mode = arg and arg[1]
+local iters = tonumber((mode == "all" or mode == "--raw") and arg[2] or mode) or 200000
+
+if mode == "--raw" then                  -- for `all`: one figure per line
+  for _, ns in ipairs(measure(iters)) do print(ns) end
+elseif mode == "all" then
+  local script = arg[0]
+  local names, columns = {}, {}
+  for _, v in ipairs({ "5.1", "5.2", "5.3", "5.4", "jit" }) do
+    local lua = v == "jit" and "luajit" or "lua" .. v
+    local core = io.open("build/" .. v .. "/openrouter/core.so")
+    local found = io.popen("command -v " .. lua .. " 2>/dev/null"):read("*l")
+    if core and found then
+      core:close()
+      local p = io.popen(('LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/%s/?.so;;" %s %s --raw %d')
+        :format(v, lua, script, iters))
+      local col = {}
+      for l in p:lines() do col[#col + 1] = tonumber(l) end
+      p:close()
+      if #col == #ROWS then
+        names[#names + 1] = v == "jit" and "LuaJIT" or "Lua " .. v
+        columns[#columns + 1] = col
+      end
+    end
+  end
+  print_table(names, columns, iters)
+else
+  print_table({ jit and "LuaJIT" or _VERSION }, { measure(iters) }, iters)
+end

@@ -81,6 +81,31 @@ describe("openrouter.schema", function()
       for _ = 1, 300 do v = { v } end
       assert.is_false(valid(s, v))
     end)
+    it("validates objects and arrays of many thousands of entries", function()
+      -- a C function has at most 8000 stack slots under 5.1 and LuaJIT: the
+      -- validator's use must not grow with the size of a table
+      local obj, arr = {}, {}
+      for i = 1, 20000 do
+        obj["k" .. i] = i
+        arr[i] = i
+      end
+      assert.is_true(valid({ type = "object", additionalProperties = { type = "number" } }, obj))
+      assert.is_true(valid({ type = "array", items = { type = "number" } }, arr))
+      obj.k20000 = "x"
+      arr[20000] = "x"
+      assert.is_false(valid({ type = "object", additionalProperties = { type = "number" } }, obj))
+      assert.is_false(valid({ type = "array", items = { type = "number" } }, arr))
+      -- and wide levels all the way down to the depth limit
+      local s = { ["$ref"] = "#/definitions/n",
+                  definitions = { n = { type = "object", additionalProperties = { ["$ref"] = "#/definitions/n" } } } }
+      local v = {}
+      for _ = 1, 250 do
+        local w = { deeper = v }
+        for i = 1, 40 do w["k" .. i] = {} end
+        v = w
+      end
+      assert.is_true(valid(s, v))
+    end)
     it("ignores a value the schema does not look into", function()
       assert.is_true(valid({}, { 1, a = 2 }))
       assert.is_true(valid(true, function() end))
@@ -121,6 +146,22 @@ describe("openrouter.schema", function()
       assert.is_false(valid({ pattern = "^(a+)+$" }, string.rep("a", 5000) .. "b"))
       assert.are.equal(": expected a string matching /^a/, got \"b\"",
         err({ pattern = "^a" }, "b"))
+    end)
+    it("answers alike on ASCII input (a DFA) and on any other (the NFA)", function()
+      local cases = {
+        -- pattern, subject, expected
+        { "^(\\d+(\\.\\d*)?|\\.\\d+)$", "0.5", true }, { "^(\\d+(\\.\\d*)?|\\.\\d+)$", "0.5\195\169", false },
+        { "^a.c$", "abc", true }, { "^a.c$", "a\195\169c", true }, { "^a.c$", "a\nc", false },
+        { "a$|^b", "xa", true }, { "a$|^b", "bx", true }, { "a$|^b", "xb", false },
+        { "a$|^b", "\195\169a", true }, { "a$|^b", "\195\169b", false },
+        { "$", "", true }, { "^$", "", true }, { "^$", "x", false }, { "x*", "", true },
+        { "^[^/\\s:]+/[^\\s:]+$", "openai/gpt-4o", true },
+        { "^[^/\\s:]+/[^\\s:]+$", "openai/gpt 4o", false },
+        { "^[^/\\s:]+/[^\\s:]+$", "\195\169/\195\169", true },
+      }
+      for _, c in ipairs(cases) do
+        assert.are.equal(c[3], valid({ pattern = c[1] }, c[2]), c[1] .. " on " .. c[2])
+      end
     end)
   end)
 
@@ -175,8 +216,8 @@ describe("openrouter.schema", function()
         err(s, { order = {}, allow_fallbacks = "yes" }, "provider"))
     end)
     it("suggests the nearest known field for an unknown one", function()
-      assert.are.equal(
-        "provider.allowFallbacks: unknown field 'allowFallbacks' in provider \226\128\148 did you mean 'allow_fallbacks'?",
+      assert.are.equal("provider.allowFallbacks: unknown field 'allowFallbacks' in provider "
+        .. "\226\128\148 did you mean 'allow_fallbacks'?",
         err(s, { order = {}, allowFallbacks = true }, "provider"))
       assert.are.equal("ordr: unknown field 'ordr' \226\128\148 did you mean 'order'?",
         (err(s, { order = {}, ordr = 1 })))
@@ -196,9 +237,43 @@ describe("openrouter.schema", function()
       assert.are.equal('["a b"]: expected number, got string',
         err({ properties = { ["a b"] = { type = "number" } } }, { ["a b"] = "x" }))
     end)
+    it("keeps a field's path after checking its dependencies", function()
+      -- the dependency looks at every field of the object; the field's own
+      -- errors come after and must still be under its name
+      local dep = { dependencies = { c = { additionalProperties = true } },
+                    additionalProperties = { type = "string" } }
+      assert.are.equal("c: expected string, got number", err(dep, { c = 1, z = "s" }))
+    end)
+    it("never confuses two field names, whatever became of their strings", function()
+      -- the validator remembers key strings by address: fresh strings, old
+      -- ones collected and their memory reused, long (uninterned) ones
+      local v = schema.compile({
+        properties = { alpha = { type = "string" }, beta = { type = "number" },
+                       [("long"):rep(12)] = { type = "boolean" } },
+        additionalProperties = false,
+      })
+      local names = { "alpha", "beta", ("long"):rep(12) }
+      local good = { "x", 1, true }
+      for i = 1, 600 do
+        local k = (i % 4) + 1                -- 4: a name the schema lacks
+        local key = k == 4 and ("gamma" .. i % 7) or names[k]:sub(1, -2) .. names[k]:sub(-1)
+        local t = { [key] = good[k] or 0 }
+        assert.are.equal(k ~= 4, (v:validate(t)))
+        t[key] = k ~= 4 and good[k % 3 + 1] or nil  -- the wrong type for that name
+        if k ~= 4 then assert.is_false((v:validate(t))) end
+        if i % 50 == 0 then collectgarbage() end
+      end
+    end)
   end)
 
   describe("combinators and refs", function()
+    it("sees an array as an array after an object-only branch looked at it", function()
+      assert.is_true(valid({ anyOf = { { type = "object" }, { minItems = 1 } } }, { 1, 2 }))
+      assert.is_true(valid({ ["if"] = { type = "object", required = { "a" } },
+                             ["else"] = { type = "array", minItems = 1 } }, { 1 }))
+      assert.is_false(valid({ anyOf = { { type = "object" }, { type = "array" } } },
+                            { 1, 2, x = 3 }))
+    end)
     it("reports the most helpful anyOf branch", function()
       local s = { anyOf = { { type = "string", enum = { "price", "latency" } },
                             { type = "object" }, { type = "null" } } }

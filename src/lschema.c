@@ -7,7 +7,10 @@
 ** created first: a compile error raised half-way leaves only garbage that
 ** __gc frees.  Validation walks Lua values directly, in two passes: a
 ** boolean pass that allocates nothing and stops at the first failure, and,
-** only when that fails, a collecting pass that builds the error list.
+** only when that fails, a collecting pass that builds the error list (and
+** asks the boolean pass about combinator branches).  The validator's user
+** value is a table that anchors the key strings its caches remember (see
+** struct orc_pcache).
 **
 ** Lua <-> JSON: string, number (integer = no fractional part), boolean,
 ** cjson.null (a NULL light userdata) as null; a table with keys 1..n is an
@@ -38,6 +41,37 @@ typedef struct Validator {
   orc_node *root;
   size_t nnodes;
 } Validator;
+
+/*
+** The key cache of a node with properties: from the address of a key
+** string to the property it names, so that a field is found without
+** hashing or comparing its name.  Lua strings do not move, and each cached
+** key is anchored in the validator's user value, a table made at compile
+** time with a slot per cache entry (setting one never allocates): while
+** cached, a string cannot be freed and its address reused, so an equal
+** address is the same string.  Unknown names are cached too.  Open
+** addressing; emptied when half full, as the addresses of strings no longer
+** in use pile up.  The same table keeps every property name as a Lua
+** string (orc_prop.anchor), for f_object_known.
+*/
+#define P_NONE ((size_t)-1)
+
+typedef struct PSlot {
+  const char *key;             /* NULL: empty */
+  size_t prop;                 /* index into props, or P_NONE */
+} PSlot;
+
+struct orc_pcache {
+  uint32_t mask;               /* slots - 1 */
+  uint32_t used;
+  int base;                    /* slot i's anchor: uservalue[base + i + 1] */
+  PSlot slot[];
+};
+
+static uint32_t addr_hash (const char *s) {
+  uint64_t a = (uint64_t)(uintptr_t)s;
+  return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
+}
 
 /* ====================================================================== */
 /* JSON view of Lua values                                                */
@@ -92,6 +126,8 @@ typedef struct CState {
   int pending;      /* array of { node, uri, where } */
   int npending;
   int depth;
+  int nanchors;     /* key-cache slots and names so far */
+  int names;        /* index -> property name, kept for the anchors */
 } CState;
 
 static void *c_alloc (CState *cs, size_t n) {
@@ -219,6 +255,49 @@ static void c_jval (CState *cs, int i, orc_jval *out, const char *where,
 }
 
 static orc_node *c_node (CState *cs, int idx, int base, const char *where);
+
+/* Can the object keywords of n be checked by looking fields up (given an
+** object), and how many lookups?  Only properties and required (sizes
+** too); a field whose schema is `true` needs none. */
+static void c_lookup_plan (orc_node *n) {
+  size_t k;
+  n->nlookup = -1;
+  if ((n->has & ORC_K_OBJECTISH &
+       ~(ORC_K_PROPS | ORC_K_MINPROPS | ORC_K_MAXPROPS)) || n->ndeps > 0)
+    return;
+  n->nlookup = 0;
+  for (k = 0; k < n->nprops; k++)
+    if (n->props[k].required ||
+        (n->props[k].declared && n->props[k].schema->has != 0))
+      n->nlookup++;
+}
+
+/* The kinds of Lua value (a bit per lua_type) n accepts or rejects on
+** sight, whatever the value: f_node then needs nothing else. */
+static void c_quick (orc_node *n) {
+#define TB(t) ((uint16_t)(1u << (t)))
+  const uint16_t all = (uint16_t)(TB(LUA_TTHREAD + 1) - 1);
+  uint32_t has = n->has, t = n->types;
+  n->quick_ok = n->quick_fail = 0;
+  if (has == 0) {
+    n->quick_ok = all;
+  } else if (has & ORC_K_FALSE) {
+    n->quick_fail = all;
+  } else if ((has & ORC_K_TYPE) && !(has & ORC_K_REF)) {
+    n->quick_fail = TB(LUA_TNIL) | TB(LUA_TFUNCTION) | TB(LUA_TUSERDATA) |
+                    TB(LUA_TTHREAD);
+    if (!(t & ORC_T_BOOLEAN)) n->quick_fail |= TB(LUA_TBOOLEAN);
+    else if (has == ORC_K_TYPE) n->quick_ok |= TB(LUA_TBOOLEAN);
+    if (!(t & ORC_T_STRING)) n->quick_fail |= TB(LUA_TSTRING);
+    else if (has == ORC_K_TYPE) n->quick_ok |= TB(LUA_TSTRING);
+    /* numbers: NaN and inf are no JSON type; tables: their kind; null:
+    ** only the NULL light userdata */
+    if (!(t & (ORC_T_NUMBER | ORC_T_INTEGER))) n->quick_fail |= TB(LUA_TNUMBER);
+    if (!(t & (ORC_T_ARRAY | ORC_T_OBJECT))) n->quick_fail |= TB(LUA_TTABLE);
+    if (!(t & ORC_T_NULL)) n->quick_fail |= TB(LUA_TLIGHTUSERDATA);
+  }
+#undef TB
+}
 
 /* Compile the schema at value index i (relative ok).  [-0, +0, m] */
 static orc_node *c_sub_node (CState *cs, int i, int base, const char *where,
@@ -411,8 +490,20 @@ static void c_object (CState *cs, orc_node *n, int pi, int ri, int di,
     }
   }
   if (n->nprops) {
+    uint32_t size = 16;
     if (!orc_node_index(&cs->v->arena, n)) luaL_error(L, "not enough memory");
     n->has |= ORC_K_PROPS;
+    while (size < 4096 && size < 4 * n->nprops) size <<= 1;
+    n->pcache = (struct orc_pcache *)c_alloc(cs, sizeof(struct orc_pcache) +
+                                                     size * sizeof(PSlot));
+    n->pcache->mask = size - 1;
+    n->pcache->base = cs->nanchors;
+    cs->nanchors += (int)size;
+    for (k = 0; k < n->nprops; k++) {
+      lua_pushlstring(L, n->props[k].name, n->props[k].len);
+      n->props[k].anchor = ++cs->nanchors;
+      lua_rawseti(L, cs->names, n->props[k].anchor);
+    }
   }
 }
 
@@ -504,6 +595,7 @@ static orc_node *c_node (CState *cs, int idx, int base, const char *where) {
   if (lua_type(L, idx) == LUA_TBOOLEAN) {
     n = c_newnode(cs);
     if (!lua_toboolean(L, idx)) n->has = ORC_K_FALSE;
+    c_quick(n);
     return n;
   }
   if (lua_type(L, idx) != LUA_TTABLE)
@@ -640,7 +732,7 @@ static orc_node *c_node (CState *cs, int idx, int base, const char *where) {
                strcmp(k, "dependencies") == 0) {
       /* compiled together after this loop */
     } else if (strcmp(k, "patternProperties") == 0) {
-      size_t cnt, j = 0;
+      size_t cnt = 0, j = 0;
       if (lua_type(L, v) != LUA_TTABLE ||
           (tkind(L, v, &cnt) != TK_OBJECT && cnt != 0))
         c_error(cs, where, "'%s' must be an object of schemas", k);
@@ -717,6 +809,8 @@ static orc_node *c_node (CState *cs, int idx, int base, const char *where) {
       n->if_ = NULL;
     }
   }
+  c_quick(n);
+  c_lookup_plan(n);
   cs->depth--;
   lua_settop(L, top);
   return n;
@@ -865,6 +959,7 @@ static int lschema_compile (lua_State *L) {
   lua_newtable(L); cs.docs = lua_gettop(L);
   lua_newtable(L); cs.anchors = lua_gettop(L);
   lua_newtable(L); cs.pending = lua_gettop(L);
+  lua_newtable(L); cs.names = lua_gettop(L);
   lua_pushliteral(L, "");                                      /* base */
   if (t == LUA_TTABLE) {
     lua_pushliteral(L, "");
@@ -893,6 +988,15 @@ static int lschema_compile (lua_State *L) {
   }
   c_resolve_refs(&cs);
   if (v->root->has & ORC_K_REF) v->root = v->root->ref;
+  /* the anchors: sized once, so that setting a slot never allocates */
+  lua_createtable(L, cs.nanchors, 0);
+  lua_pushnil(L);
+  while (lua_next(L, cs.names)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  orc_setuservalue(L, 3);
   lua_settop(L, 3);
   return 1;
 }
@@ -911,7 +1015,6 @@ typedef struct Seg {
 
 typedef struct VCtx {
   lua_State *L;
-  int collect;          /* building messages */
   int errs;             /* stack index of the current error list */
   int nerr;             /* entries in it */
   int truncated;
@@ -919,19 +1022,21 @@ typedef struct VCtx {
   int calls;
   long steps;           /* node checks so far: combinators can multiply */
   int deep;             /* a depth or step limit was hit */
+  int anchors;          /* stack index of its key anchors (user value) */
+  int top;              /* boolean pass: the stack top */
+  int room;             /* boolean pass: the highest index known free */
   const char *root;
   size_t rootlen;
   Seg seg[MAX_DEPTH + 2];
 } VCtx;
 
 static int v_node (VCtx *c, const orc_node *n, int idx);
+static int f_value (VCtx *c, const orc_node *n, int idx);
 
+/* Does the value at idx match n?  (the boolean pass, from the collecting
+** one) */
 static int v_bool (VCtx *c, const orc_node *n, int idx) {
-  int save = c->collect, r;
-  c->collect = 0;
-  r = v_node(c, n, idx);
-  c->collect = save;
-  return r;
+  return f_value(c, n, idx);
 }
 
 static int is_ident (const char *s, size_t len) {
@@ -997,7 +1102,7 @@ static void v_report (VCtx *c) {
 static int v_push_seg (VCtx *c, const char *key, size_t klen, size_t index) {
   Seg *s = &c->seg[c->depth];
   if (c->depth >= MAX_DEPTH) {
-    if (c->collect && !c->deep) {
+    if (!c->deep) {
       lua_pushfstring(c->L, "value nested too deeply (more than %d levels; "
                       "a cyclic table?)", MAX_DEPTH);
       v_report(c);
@@ -1230,11 +1335,609 @@ static uint32_t jval_types (const orc_jval *j) {
   }
 }
 
+/* ====================================================================== */
+/* the boolean pass                                                       */
+/* ====================================================================== */
+
+/*
+** Yes or no, allocating nothing, stopping at the first failure.  Every
+** function here leaves the stack as it found it, and uses a few slots per
+** level of nesting whatever the size of a table (5.1 and LuaJIT give a C
+** function 8000).  The cost is the number of C-API calls, so:
+**   - c->top tracks the stack top (no lua_gettop / lua_absindex), and
+**     c->room the highest index known to be free: the stack is grown only
+**     when a table scan would pass it, LUA_FREE slots at a time;
+**   - what a type alone decides (`{type: "string"}` and a string, `false`,
+**     a type the value is not) is answered inline from two masks per node
+**     (c_quick), without a call;
+**   - what is known of a value (its type, number, string, table kind) is
+**     kept in an FVal shared by every subschema applied to that value
+**     (allOf, anyOf, if/then ...), so each is read from Lua once;
+**   - an object is scanned once with lua_next: per field lua_next,
+**     lua_type and lua_tolstring of the key, lua_type of the value, one
+**     pop; the field's schema is found through the node's key cache
+**     (f_prop).  A node with only properties/required, meeting an object
+**     that an earlier scan of the same value has classified, looks up the
+**     few fields it names instead (f_object_known);
+**   - an array is read with lua_rawgeti, then its keys are counted.
+** The rules are those of the collecting pass (v_keywords and below),
+** which runs only after this one has said no.
+*/
+
+#define FV_NUM  1u             /* FVal.d is set */
+#define FV_STR  2u             /* FVal.s, FVal.len are set */
+#define FV_KIND 4u             /* FVal.kind, FVal.n are set */
+#define LUA_FREE 32            /* slots reserved at a time */
+
+#if defined(__GNUC__)
+#define F_NOINLINE __attribute__((noinline))
+#else
+#define F_NOINLINE
+#endif
+
+typedef struct FVal {
+  int idx;                     /* absolute stack index */
+  int t;                       /* lua_type */
+  unsigned known;              /* FV_* */
+  int kind;                    /* TK_* of a table */
+  size_t n;                    /* its length or key count */
+  lua_Number d;
+  const char *s;
+  size_t len;
+} FVal;
+
+static int f_check (VCtx *c, const orc_node *n, FVal *v);
+
+/* Does the value described by v match n?  What a type alone decides is
+** answered here, inline at every call; the rest is f_check's.
+** [-0, +0, m] */
+static inline int f_node (VCtx *c, const orc_node *n, FVal *v) {
+  if (n->has & ORC_K_REF) n = n->ref;
+  if ((n->quick_ok >> v->t) & 1) return V_OK;
+  if ((n->quick_fail >> v->t) & 1) return V_FAIL;
+  return f_check(c, n, v);
+}
+
+/* Make room for `need` pushes above c->top.  [-0, +0, m] */
+#define F_ROOM(c, need) do { \
+    if ((c)->top + (need) > (c)->room) { \
+      luaL_checkstack((c)->L, (need) + LUA_FREE, "value nested too deeply"); \
+      (c)->room = (c)->top + (need) + LUA_FREE; \
+    } } while (0)
+
+static lua_Number f_num (VCtx *c, FVal *v) {
+  if (!(v->known & FV_NUM)) {
+    v->d = lua_tonumber(c->L, v->idx);
+    v->known |= FV_NUM;
+  }
+  return v->d;
+}
+
+static const char *f_str (VCtx *c, FVal *v) {
+  if (!(v->known & FV_STR)) {
+    v->s = lua_tolstring(c->L, v->idx, &v->len);
+    v->known |= FV_STR;
+  }
+  return v->s;
+}
+
+static void f_kind (FVal *v, int kind, size_t n) {
+  v->known |= FV_KIND;
+  v->kind = kind;
+  v->n = n;
+}
+
+/* The schema for item k (1-based) of an array, or NULL. */
+static const orc_node *item_schema (const orc_node *n, size_t k) {
+  if (n->has & ORC_K_TUPLE)
+    return k <= n->ntuple ? n->tuple[k - 1] : n->additional_items;
+  return n->items;
+}
+
+/* The array keywords; len from a verified rawlen, or 0 for an empty table.
+** Unless the kind is known, the keys are checked to be exactly 1..len:
+** every item is read anyway, so what is left is to count the keys. */
+static int f_array (VCtx *c, const orc_node *n, FVal *v, size_t len) {
+  lua_State *L = c->L;
+  const int top = c->top, idx = v->idx;
+  uint32_t has = n->has;
+  int found = n->contains == NULL;
+  size_t k;
+  F_ROOM(c, 2);
+  if (len > 0 && (has & (ORC_K_ITEMS | ORC_K_TUPLE | ORC_K_CONTAINS))) {
+    int r = V_OK;
+    FVal iv;
+    iv.idx = top + 1;
+    c->top = top + 1;                /* for what the items push */
+    for (k = 1; k <= len && r == V_OK; k++) {
+      const orc_node *s = item_schema(n, k);
+      iv.t = orc_rawgeti(L, idx, (lua_Integer)k);
+      iv.known = 0;
+      if (iv.t == LUA_TNIL) {          /* a hole: not an array */
+        f_kind(v, TK_SPARSE, 0);
+        r = V_FAIL;
+      } else if (s != NULL && s->has != 0) {
+        if (c->depth >= MAX_DEPTH) {
+          c->deep = 1;
+          r = V_FAIL;
+        } else {
+          c->depth++;
+          r = f_node(c, s, &iv);
+          c->depth--;
+        }
+      }
+      if (r == V_OK && !found && f_node(c, n->contains, &iv) == V_OK) found = 1;
+      lua_settop(L, top);
+    }
+    c->top = top;
+    if (r) return V_FAIL;
+    if (!(v->known & FV_KIND)) {
+      /* 1..len are all there: no other key may be */
+      size_t cnt = 0;
+      lua_pushnil(L);
+      while (lua_next(L, idx)) {
+        lua_settop(L, top + 1);
+        if (++cnt > len) break;
+      }
+      lua_settop(L, top);
+      if (cnt != len) {
+        f_kind(v, TK_MIXED, 0);
+        return V_FAIL;
+      }
+      f_kind(v, TK_ARRAY, len);
+    }
+  } else if (!(v->known & FV_KIND)) {
+    /* no item to look at: check the keys themselves */
+    size_t cnt = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      if (!int_key(L, top + 1, len, &k) || ++cnt > len) {
+        lua_settop(L, top);
+        f_kind(v, TK_MIXED, 0);
+        return V_FAIL;
+      }
+      lua_settop(L, top + 1);
+    }
+    if (cnt != len) {
+      f_kind(v, TK_SPARSE, 0);
+      return V_FAIL;
+    }
+    f_kind(v, len ? TK_ARRAY : TK_EMPTY, len);
+  }
+  if ((has & ORC_K_MINITEMS) && len < n->min_items) return V_FAIL;
+  if ((has & ORC_K_MAXITEMS) && len > n->max_items) return V_FAIL;
+  if (!found) return V_FAIL;
+  if ((has & ORC_K_UNIQUE) && len > 1) {
+    size_t i, j;
+    for (i = 1; i < len; i++) {
+      lua_rawgeti(L, idx, (lua_Integer)i);
+      for (j = i + 1; j <= len; j++) {
+        int eq;
+        lua_rawgeti(L, idx, (lua_Integer)j);
+        eq = eq_lua_lua(L, top + 1, top + 2, 0);
+        lua_settop(L, top + 1);
+        if (eq) {
+          lua_settop(L, top);
+          return V_FAIL;
+        }
+      }
+      lua_settop(L, top);
+    }
+  }
+  return V_OK;
+}
+
+/* A dependency of a field present in the object obj. */
+static int f_dep (VCtx *c, const orc_dep *d, FVal *obj) {
+  lua_State *L = c->L;
+  size_t k;
+  for (k = 0; k < d->n; k++) {
+    int missing;
+    lua_pushlstring(L, d->names[k], d->lens[k]);
+    lua_rawget(L, obj->idx);
+    missing = lua_isnil(L, -1);
+    lua_settop(L, c->top);
+    if (missing) return V_FAIL;
+  }
+  return d->schema != NULL ? f_node(c, d->schema, obj) : V_OK;
+}
+
+/* A key the cache does not know: by hash, then cached and its string
+** anchored.  The key string at kidx, c->top above it. */
+static F_NOINLINE const orc_prop *f_prop_miss (VCtx *c, const orc_node *n,
+                                               const char *key, size_t klen,
+                                               int kidx) {
+  lua_State *L = c->L;
+  struct orc_pcache *pc = n->pcache;
+  const orc_prop *p = orc_node_prop(n, key, klen);
+  uint32_t i;
+  if (2 * (pc->used + 1) > pc->mask + 1) {
+    memset(pc->slot, 0, ((size_t)pc->mask + 1) * sizeof(PSlot));
+    pc->used = 0;
+  }
+  i = addr_hash(key) & pc->mask;
+  while (pc->slot[i].key != NULL) i = (i + 1) & pc->mask;
+  F_ROOM(c, 1);
+  lua_pushvalue(L, kidx);
+  lua_rawseti(L, c->anchors, pc->base + (int)i + 1);   /* never allocates */
+  pc->used++;
+  pc->slot[i].key = key;
+  pc->slot[i].prop = p != NULL ? (size_t)(p - n->props) : P_NONE;
+  return p;
+}
+
+/* The property named by the key string at kidx, or NULL. */
+static const orc_prop *f_prop (VCtx *c, const orc_node *n, const char *key,
+                               size_t klen, int kidx) {
+  const struct orc_pcache *pc = n->pcache;
+  uint32_t i = addr_hash(key) & pc->mask;
+  while (pc->slot[i].key != NULL) {
+    if (pc->slot[i].key == key)
+      return pc->slot[i].prop != P_NONE ? &n->props[pc->slot[i].prop] : NULL;
+    i = (i + 1) & pc->mask;
+  }
+  return f_prop_miss(c, n, key, klen, kidx);
+}
+
+/* What applies to a field beyond its declared schema: dependencies,
+** patternProperties, additionalProperties, propertyNames.  Key at vi - 1,
+** value at vi; c->depth is already the field's. */
+static F_NOINLINE int f_field (VCtx *c, const orc_node *n, const orc_prop *p,
+                               FVal *obj, const char *key, size_t klen,
+                               int vi) {
+  FVal fv;
+  int matched = 0;
+  size_t k;
+  fv.idx = vi;
+  fv.t = lua_type(c->L, vi);
+  fv.known = 0;
+  if (p != NULL) {
+    if (p->declared) {
+      matched = 1;
+      if (f_node(c, p->schema, &fv)) return V_FAIL;
+    }
+    if (p->dep >= 0) {
+      int r;
+      c->depth--;                    /* a dependency is on the object */
+      r = f_dep(c, &n->deps[p->dep], obj);
+      c->depth++;
+      if (r) return V_FAIL;
+    }
+  }
+  for (k = 0; k < n->npatprops; k++) {
+    if (orc_regex_search(n->patprops[k].re, key, klen)) {
+      matched = 1;
+      if (f_node(c, n->patprops[k].schema, &fv)) return V_FAIL;
+    }
+  }
+  if (!matched && n->additional_props != NULL &&
+      f_node(c, n->additional_props, &fv))
+    return V_FAIL;
+  if (n->property_names != NULL) {
+    FVal kv;                         /* the key, where lua_next left it */
+    kv.idx = vi - 1;
+    kv.t = LUA_TSTRING;
+    kv.known = FV_STR;
+    kv.s = key;
+    kv.len = klen;
+    if (f_node(c, n->property_names, &kv)) return V_FAIL;
+  }
+  return V_OK;
+}
+
+/* The object keywords, scanning every key once.  Sets the kind when the
+** scan ends (an object, an empty table, or neither).  A field whose name
+** is declared, in a node without patternProperties, propertyNames or
+** dependencies, is checked right here: the common case. */
+static int f_object (VCtx *c, const orc_node *n, FVal *v) {
+  lua_State *L = c->L;
+  const int top = c->top, idx = v->idx;
+  uint32_t has = n->has;
+  int fields = (has & (ORC_K_PROPS | ORC_K_PATPROPS | ORC_K_ADDPROPS |
+                       ORC_K_PROPNAMES)) != 0;
+  int plain = !(has & (ORC_K_PATPROPS | ORC_K_PROPNAMES)) && n->ndeps == 0;
+  size_t count = 0, seen = 0;
+  int r = V_OK, too_deep = c->depth >= MAX_DEPTH;
+  c->depth++;                        /* the fields' */
+  F_ROOM(c, 3);                      /* a pair and a dependency's name */
+  c->top = top + 2;                  /* the key at top + 1, its value above */
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, top + 1) != LUA_TSTRING) {
+      r = V_FAIL;                    /* not an object; maybe an array */
+      break;
+    }
+    count++;
+    if (fields) {
+      size_t klen;
+      const char *key;
+      const orc_prop *p;
+      if (too_deep) {                /* as in the collecting pass */
+        c->deep = 1;
+        r = V_FAIL;
+        break;
+      }
+      key = lua_tolstring(L, top + 1, &klen);
+      p = n->nprops ? f_prop(c, n, key, klen, top + 1) : NULL;
+      if (p != NULL && p->declared && plain) {
+        FVal fv;
+        seen += (size_t)p->required;
+        fv.idx = top + 2;
+        fv.t = lua_type(L, top + 2);
+        fv.known = 0;
+        if (f_node(c, p->schema, &fv)) {
+          r = V_FAIL;
+          break;
+        }
+      } else {
+        if (p != NULL) seen += (size_t)p->required;
+        if (f_field(c, n, p, v, key, klen, top + 2)) {
+          r = V_FAIL;
+          break;
+        }
+      }
+    }
+    lua_settop(L, top + 1);
+  }
+  c->depth--;
+  c->top = top;
+  lua_settop(L, top);
+  if (r) return V_FAIL;
+  f_kind(v, count ? TK_OBJECT : TK_EMPTY, count);
+  if (seen < n->nrequired) return V_FAIL;
+  if ((has & ORC_K_MINPROPS) && count < n->min_props) return V_FAIL;
+  if ((has & ORC_K_MAXPROPS) && count > n->max_props) return V_FAIL;
+  return V_OK;
+}
+
+/* The object keywords of a node with only properties and required (see
+** c_lookup_plan), on a value already known to be an object or empty: the
+** fields it names are looked up, when there are fewer than the object has
+** (n->nlookup <= v->n); otherwise f_object.  Each lookup pushes the name
+** kept in the anchors table: no hashing of C strings. */
+static int f_object_known (VCtx *c, const orc_node *n, FVal *v) {
+  lua_State *L = c->L;
+  const int top = c->top;
+  size_t k;
+  int r = V_OK;
+  if (n->nlookup < 0 || (size_t)n->nlookup > v->n) return f_object(c, n, v);
+  if ((n->has & ORC_K_MINPROPS) && v->n < n->min_props) return V_FAIL;
+  if ((n->has & ORC_K_MAXPROPS) && v->n > n->max_props) return V_FAIL;
+  if (n->nlookup == 0) return V_OK;
+  if (c->depth >= MAX_DEPTH) {      /* as the scan: any field is too deep */
+    c->deep = 1;
+    return V_FAIL;
+  }
+  c->depth++;
+  F_ROOM(c, 1);
+  c->top = top + 1;                  /* for what the fields push */
+  for (k = 0; k < n->nprops && r == V_OK; k++) {
+    const orc_prop *p = &n->props[k];
+    FVal fv;
+    if (!p->required && !(p->declared && p->schema->has != 0)) continue;
+    lua_rawgeti(L, c->anchors, p->anchor);
+    lua_rawget(L, v->idx);           /* top + 1: the field's value */
+    fv.t = lua_type(L, top + 1);
+    if (fv.t == LUA_TNIL) {
+      if (p->required) r = V_FAIL;
+    } else if (p->declared) {
+      fv.idx = top + 1;
+      fv.known = 0;
+      r = f_node(c, p->schema, &fv);
+    }
+    lua_settop(L, top);
+  }
+  c->depth--;
+  c->top = top;
+  lua_settop(L, top);
+  return r;
+}
+
+/* A table against a node with a type or array/object keywords.  Lua tells
+** the kinds apart cheaply: rawlen > 0 can only be an array; rawlen == 0 an
+** object, an empty table, or neither; the scans tell the rest. */
+static int f_table (VCtx *c, const orc_node *n, FVal *v) {
+  lua_State *L = c->L;
+  uint32_t has = n->has;
+  uint32_t types = (has & ORC_K_TYPE) ? n->types : (ORC_T_ARRAY | ORC_T_OBJECT);
+  size_t len;
+  if (!(types & (ORC_T_ARRAY | ORC_T_OBJECT))) return V_FAIL;
+  if (v->known & FV_KIND) {
+    switch (v->kind) {
+      case TK_ARRAY:
+        if (!(types & ORC_T_ARRAY)) return V_FAIL;
+        return (has & ORC_K_ARRAYISH) ? f_array(c, n, v, v->n) : V_OK;
+      case TK_OBJECT:
+        if (!(types & ORC_T_OBJECT)) return V_FAIL;
+        return (has & ORC_K_OBJECTISH) ? f_object_known(c, n, v) : V_OK;
+      case TK_EMPTY:
+        break;
+      default:
+        return V_FAIL;
+    }
+  } else if ((types & ORC_T_ARRAY) && (len = orc_rawlen(L, v->idx)) > 0) {
+    return f_array(c, n, v, len);
+  } else if (types & ORC_T_OBJECT) {
+    /* an array or a mixed table has a key that is not a string */
+    if (f_object(c, n, v)) return V_FAIL;
+    if (v->kind != TK_EMPTY) return V_OK;
+    return (has & ORC_K_ARRAYISH) ? f_array(c, n, v, 0) : V_OK;
+  } else {
+    /* an array or nothing: only an empty table can pass */
+    int more;
+    F_ROOM(c, 2);
+    lua_pushnil(L);
+    more = lua_next(L, v->idx);
+    lua_settop(L, c->top);
+    if (more) return V_FAIL;
+    f_kind(v, TK_EMPTY, 0);
+  }
+  /* empty: as in the collecting pass, both kinds of keywords apply */
+  if ((has & ORC_K_ARRAYISH) && f_array(c, n, v, 0)) return V_FAIL;
+  if ((has & ORC_K_OBJECTISH) && f_object_known(c, n, v)) return V_FAIL;
+  return V_OK;
+}
+
+static int f_enum (VCtx *c, const orc_node *n, FVal *v) {
+  size_t k;
+  if (v->t == LUA_TSTRING) {
+    const char *s = f_str(c, v);
+    for (k = 0; k < n->nenums; k++) {
+      const orc_jval *j = &n->enums[k];
+      if (j->kind == ORC_J_STR && j->len == v->len && orc_eq(j->s, s, v->len))
+        return V_OK;
+    }
+  } else if (v->t == LUA_TNUMBER) {
+    lua_Number d = f_num(c, v);
+    for (k = 0; k < n->nenums; k++)
+      if (n->enums[k].kind == ORC_J_NUM && n->enums[k].num == d) return V_OK;
+  } else if (v->t == LUA_TBOOLEAN) {
+    int b = lua_toboolean(c->L, v->idx);
+    for (k = 0; k < n->nenums; k++)
+      if (n->enums[k].kind == ORC_J_BOOL && n->enums[k].b == b) return V_OK;
+  } else {
+    for (k = 0; k < n->nenums; k++)
+      if (eq_lua_j(c->L, v->idx, &n->enums[k], 0)) return V_OK;
+  }
+  return V_FAIL;
+}
+
+/* The checks that descend (into a table, or into subschemas on the same
+** value) count: MAX_CALLS stops left recursion ($ref cycles that consume
+** no value), MAX_STEPS combinatorial blow-ups.  0 when over a limit. */
+static int f_enter (VCtx *c) {
+  if (c->calls >= MAX_CALLS || ++c->steps > MAX_STEPS) {
+    c->deep = 1;
+    return 0;
+  }
+  c->calls++;
+  return 1;
+}
+
+static F_NOINLINE int f_table_in (VCtx *c, const orc_node *n, FVal *v) {
+  int r;
+  if (!f_enter(c)) return V_FAIL;
+  r = f_table(c, n, v);
+  c->calls--;
+  return r;
+}
+
+/* allOf, anyOf, oneOf, not, if/then/else, all on the same value. */
+static F_NOINLINE int f_combine (VCtx *c, const orc_node *n, FVal *v) {
+  uint32_t has = n->has;
+  size_t k;
+  int r = V_FAIL;
+  if (!f_enter(c)) return V_FAIL;
+  if (has & ORC_K_ALLOF) {
+    for (k = 0; k < n->nall_of; k++)
+      if (f_node(c, n->all_of[k], v)) goto done;
+  }
+  if (has & ORC_K_ANYOF) {
+    for (k = 0; k < n->nany_of; k++)
+      if (f_node(c, n->any_of[k], v) == V_OK) break;
+    if (k == n->nany_of) goto done;
+  }
+  if (has & ORC_K_ONEOF) {
+    size_t matches = 0;
+    for (k = 0; k < n->none_of && matches < 2; k++)
+      if (f_node(c, n->one_of[k], v) == V_OK) matches++;
+    if (matches != 1) goto done;
+  }
+  if ((has & ORC_K_NOT) && f_node(c, n->not_, v) == V_OK) goto done;
+  if (has & ORC_K_IF) {
+    const orc_node *b = f_node(c, n->if_, v) == V_OK ? n->then_ : n->else_;
+    if (b != NULL && f_node(c, b, v)) goto done;
+  }
+  r = V_OK;
+done:
+  c->calls--;
+  return r;
+}
+
+static int f_string (VCtx *c, const orc_node *n, FVal *v) {
+  uint32_t has = n->has;
+  const char *s = f_str(c, v);
+  if (has & (ORC_K_MINLEN | ORC_K_MAXLEN)) {
+    size_t cps = orc_utf8_len(s, v->len);
+    if ((has & ORC_K_MINLEN) && cps < n->min_length) return V_FAIL;
+    if ((has & ORC_K_MAXLEN) && cps > n->max_length) return V_FAIL;
+  }
+  if ((has & ORC_K_PATTERN) && !orc_regex_search(n->pattern, s, v->len))
+    return V_FAIL;
+  return V_OK;
+}
+
+/* f_node past the quick answers (out of line: f_node is everywhere).  The
+** order of the checks is the collecting pass's, give or take: all must
+** hold. */
+static F_NOINLINE int f_check (VCtx *c, const orc_node *n, FVal *v) {
+  uint32_t has = n->has;
+  switch (v->t) {
+    case LUA_TSTRING:
+      if ((has & ORC_K_TYPE) && !(n->types & ORC_T_STRING)) return V_FAIL;
+      if ((has & ORC_K_STRINGY) && f_string(c, n, v)) return V_FAIL;
+      break;
+    case LUA_TNUMBER:
+      if (has & (ORC_K_TYPE | ORC_K_NUMERIC)) {
+        lua_Number d = f_num(c, v);
+        if (d - d != 0) {            /* NaN, inf: not a JSON number */
+          if (has & ORC_K_TYPE) return V_FAIL;
+          break;
+        }
+        if ((has & ORC_K_TYPE) && !(n->types & ORC_T_NUMBER) &&
+            !((n->types & ORC_T_INTEGER) && floor(d) == d))
+          return V_FAIL;
+        if (has & ORC_K_NUMERIC) {
+          if ((has & ORC_K_MINIMUM) && !(d >= n->minimum)) return V_FAIL;
+          if ((has & ORC_K_XMINIMUM) && !(d > n->xminimum)) return V_FAIL;
+          if ((has & ORC_K_MAXIMUM) && !(d <= n->maximum)) return V_FAIL;
+          if ((has & ORC_K_XMAXIMUM) && !(d < n->xmaximum)) return V_FAIL;
+          if ((has & ORC_K_MULTIPLE) && !orc_multiple_of(d, n->multiple_of))
+            return V_FAIL;
+        }
+      }
+      break;
+    case LUA_TBOOLEAN:
+      if ((has & ORC_K_TYPE) && !(n->types & ORC_T_BOOLEAN)) return V_FAIL;
+      break;
+    case LUA_TTABLE:
+      if ((has & (ORC_K_TYPE | ORC_K_ARRAYISH | ORC_K_OBJECTISH)) &&
+          f_table_in(c, n, v))
+        return V_FAIL;
+      break;
+    case LUA_TLIGHTUSERDATA:
+      if ((has & ORC_K_TYPE) &&
+          !((n->types & ORC_T_NULL) && lua_touserdata(c->L, v->idx) == NULL))
+        return V_FAIL;
+      break;
+    default:                         /* nil, functions, full userdata... */
+      if (has & ORC_K_TYPE) return V_FAIL;
+      break;
+  }
+  if ((has & ORC_K_ENUM) && f_enum(c, n, v)) return V_FAIL;
+  if ((has & ORC_K_CONST) && !eq_lua_j(c->L, v->idx, n->const_, 0))
+    return V_FAIL;
+  if (has & (ORC_K_ALLOF | ORC_K_ANYOF | ORC_K_ONEOF | ORC_K_NOT | ORC_K_IF))
+    return f_combine(c, n, v);
+  return V_OK;
+}
+
+/* The boolean pass on the value at absolute index idx, from anywhere (the
+** collecting pass asks it about combinator branches; c->anchors is set).
+** [-0, +0, m] */
+static int f_value (VCtx *c, const orc_node *n, int idx) {
+  FVal v;
+  v.idx = idx;
+  v.t = lua_type(c->L, idx);
+  v.known = 0;
+  c->top = lua_gettop(c->L);
+  c->room = c->top;                  /* unknown: the first scan checks */
+  return f_node(c, n, &v);
+}
+
 /* ---- keyword groups ------------------------------------------------- */
 
-/* Type bits of the value at idx.  *tk gets the table kind: exact in the
-** collecting pass; in the boolean pass a cheap guess that the array or
-** object scan then confirms. */
+/* Type bits of the value at idx; *tk gets the exact table kind. */
 static uint32_t v_bits (VCtx *c, int idx, int *tk) {
   lua_State *L = c->L;
   size_t cnt;
@@ -1248,16 +1951,7 @@ static uint32_t v_bits (VCtx *c, int idx, int *tk) {
     case LUA_TSTRING: return ORC_T_STRING;
     case LUA_TBOOLEAN: return ORC_T_BOOLEAN;
     case LUA_TTABLE:
-      if (c->collect) *tk = tkind(L, idx, &cnt);
-      else if (orc_rawlen(L, idx) > 0) *tk = TK_ARRAY;
-      else {
-        lua_pushnil(L);
-        if (!lua_next(L, idx)) *tk = TK_EMPTY;
-        else {
-          *tk = lua_type(L, -2) == LUA_TSTRING ? TK_OBJECT : TK_SPARSE;
-          lua_pop(L, 2);
-        }
-      }
+      *tk = tkind(L, idx, &cnt);
       switch (*tk) {
         case TK_EMPTY: return ORC_T_ARRAY | ORC_T_OBJECT;
         case TK_ARRAY: return ORC_T_ARRAY;
@@ -1271,19 +1965,17 @@ static uint32_t v_bits (VCtx *c, int idx, int *tk) {
 
 static int v_type_error (VCtx *c, uint32_t expected, int idx) {
   lua_State *L = c->L;
-  if (c->collect) {
-    push_types(L, expected);
-    if ((expected & (ORC_T_INTEGER | ORC_T_NUMBER)) == ORC_T_INTEGER &&
-        lua_type(L, idx) == LUA_TNUMBER)
-      push_value(L, idx);
-    else
-      push_typename(L, idx);
-    lua_pushfstring(L, "expected %s, got %s", lua_tostring(L, -2),
-                    lua_tostring(L, -1));
-    lua_remove(L, -2);
-    lua_remove(L, -2);
-    v_report(c);
-  }
+  push_types(L, expected);
+  if ((expected & (ORC_T_INTEGER | ORC_T_NUMBER)) == ORC_T_INTEGER &&
+      lua_type(L, idx) == LUA_TNUMBER)
+    push_value(L, idx);
+  else
+    push_typename(L, idx);
+  lua_pushfstring(L, "expected %s, got %s", lua_tostring(L, -2),
+                  lua_tostring(L, -1));
+  lua_remove(L, -2);
+  lua_remove(L, -2);
+  v_report(c);
   return V_TYPE;
 }
 
@@ -1313,51 +2005,48 @@ static int v_enum (VCtx *c, const orc_node *n, int idx) {
     for (k = 0; k < n->nenums; k++)
       if (eq_lua_j(L, idx, &n->enums[k], 0)) return V_OK;
   }
-  if (!c->collect) return V_FAIL;
   for (k = 0; k < n->nenums; k++) types |= jval_types(&n->enums[k]);
-  if (c->collect) {
-    luaL_Buffer b;
-    size_t shown = n->nenums > 12 ? 10 : n->nenums;
-    int top = lua_gettop(L);
-    push_value(L, idx);                /* top + 1 */
-    luaL_buffinit(L, &b);
-    luaL_addstring(&b, n->nenums == 1 ? "expected " : "expected one of ");
-    for (k = 0; k < shown; k++) {
-      if (k > 0) luaL_addstring(&b, ", ");
-      push_jval(L, &n->enums[k]);
-      luaL_addvalue(&b);
-    }
-    if (shown < n->nenums) {
-      char more[48];
-      snprintf(more, sizeof more, ", ... (%lu values)",
-               (unsigned long)n->nenums);
-      luaL_addstring(&b, more);
-    }
-    luaL_addstring(&b, ", got ");
-    lua_pushvalue(L, top + 1);
+  luaL_Buffer b;
+  size_t shown = n->nenums > 12 ? 10 : n->nenums;
+  int top = lua_gettop(L);
+  push_value(L, idx);                /* top + 1 */
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, n->nenums == 1 ? "expected " : "expected one of ");
+  for (k = 0; k < shown; k++) {
+    if (k > 0) luaL_addstring(&b, ", ");
+    push_jval(L, &n->enums[k]);
     luaL_addvalue(&b);
-    if (lua_type(L, idx) == LUA_TSTRING) {
-      const char *cands[64];
-      size_t lens[64], m = 0, len;
-      const char *s = lua_tolstring(L, idx, &len);
-      int best;
-      for (k = 0; k < n->nenums && m < 64; k++)
-        if (n->enums[k].kind == ORC_J_STR) {
-          cands[m] = n->enums[k].s;
-          lens[m++] = n->enums[k].len;
-        }
-      best = orc_suggest(s, len, cands, lens, m);
-      if (best >= 0) {
-        luaL_addstring(&b, " \xE2\x80\x94 did you mean ");
-        push_quoted(L, cands[best], lens[best]);
-        luaL_addvalue(&b);
-        luaL_addstring(&b, "?");
-      }
-    }
-    luaL_pushresult(&b);
-    lua_remove(L, top + 1);
-    v_report(c);
   }
+  if (shown < n->nenums) {
+    char more[48];
+    snprintf(more, sizeof more, ", ... (%lu values)",
+             (unsigned long)n->nenums);
+    luaL_addstring(&b, more);
+  }
+  luaL_addstring(&b, ", got ");
+  lua_pushvalue(L, top + 1);
+  luaL_addvalue(&b);
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    const char *cands[64];
+    size_t lens[64], m = 0, len;
+    const char *s = lua_tolstring(L, idx, &len);
+    int best;
+    for (k = 0; k < n->nenums && m < 64; k++)
+      if (n->enums[k].kind == ORC_J_STR) {
+        cands[m] = n->enums[k].s;
+        lens[m++] = n->enums[k].len;
+      }
+    best = orc_suggest(s, len, cands, lens, m);
+    if (best >= 0) {
+      luaL_addstring(&b, " \xE2\x80\x94 did you mean ");
+      push_quoted(L, cands[best], lens[best]);
+      luaL_addvalue(&b);
+      luaL_addstring(&b, "?");
+    }
+  }
+  luaL_pushresult(&b);
+  lua_remove(L, top + 1);
+  v_report(c);
   {
     int tk = 0;
     uint32_t bits = v_bits(c, idx, &tk);
@@ -1369,15 +2058,13 @@ static int v_const (VCtx *c, const orc_node *n, int idx) {
   lua_State *L = c->L;
   int tk = 0;
   if (eq_lua_j(L, idx, n->const_, 0)) return V_OK;
-  if (c->collect) {
-    push_jval(L, n->const_);
-    push_value(L, idx);
-    lua_pushfstring(L, "expected %s, got %s", lua_tostring(L, -2),
-                    lua_tostring(L, -1));
-    lua_remove(L, -2);
-    lua_remove(L, -2);
-    v_report(c);
-  }
+  push_jval(L, n->const_);
+  push_value(L, idx);
+  lua_pushfstring(L, "expected %s, got %s", lua_tostring(L, -2),
+                  lua_tostring(L, -1));
+  lua_remove(L, -2);
+  lua_remove(L, -2);
+  v_report(c);
   return (v_bits(c, idx, &tk) & jval_types(n->const_)) ? V_FAIL : V_TYPE;
 }
 
@@ -1393,7 +2080,6 @@ static int v_numeric (VCtx *c, const orc_node *n, int idx) {
   else if ((n->has & ORC_K_MAXIMUM) && !(d <= n->maximum)) { op = "<="; bound = n->maximum; }
   else if ((n->has & ORC_K_XMAXIMUM) && !(d < n->xmaximum)) { op = "<"; bound = n->xmaximum; }
   if (op != NULL) {
-    if (!c->collect) return V_FAIL;
     fmt_number(b1, sizeof b1, bound);
     fmt_number(b2, sizeof b2, d);
     lua_pushfstring(L, "expected a number %s %s, got %s", op, b1, b2);
@@ -1401,7 +2087,6 @@ static int v_numeric (VCtx *c, const orc_node *n, int idx) {
     res = V_FAIL;
   }
   if ((n->has & ORC_K_MULTIPLE) && !orc_multiple_of(d, n->multiple_of)) {
-    if (!c->collect) return V_FAIL;
     fmt_number(b1, sizeof b1, n->multiple_of);
     fmt_number(b2, sizeof b2, d);
     lua_pushfstring(L, "expected a multiple of %s, got %s", b1, b2);
@@ -1423,14 +2108,12 @@ static int v_string (VCtx *c, const orc_node *n, int idx) {
   if (n->has & (ORC_K_MINLEN | ORC_K_MAXLEN)) {
     cps = orc_utf8_len(s, len);
     if ((n->has & ORC_K_MINLEN) && cps < n->min_length) {
-      if (!c->collect) return V_FAIL;
       lua_pushfstring(L, "expected at least %d %s, got %d", (int)n->min_length,
                       plural(n->min_length, "character", "characters"), (int)cps);
       v_report(c);
       res = V_FAIL;
     }
     if ((n->has & ORC_K_MAXLEN) && cps > n->max_length) {
-      if (!c->collect) return V_FAIL;
       lua_pushfstring(L, "expected at most %d %s, got %d", (int)n->max_length,
                       plural(n->max_length, "character", "characters"), (int)cps);
       v_report(c);
@@ -1438,7 +2121,6 @@ static int v_string (VCtx *c, const orc_node *n, int idx) {
     }
   }
   if ((n->has & ORC_K_PATTERN) && !orc_regex_search(n->pattern, s, len)) {
-    if (!c->collect) return V_FAIL;
     push_quoted(L, s, len);
     lua_pushfstring(L, "expected a string matching /%s/, got %s",
                     n->pattern_src, lua_tostring(L, -1));
@@ -1449,73 +2131,38 @@ static int v_string (VCtx *c, const orc_node *n, int idx) {
   return res;
 }
 
-/* The schema for item k (1-based) of an array, or NULL. */
-static const orc_node *item_schema (const orc_node *n, size_t k) {
-  if (n->has & ORC_K_TUPLE)
-    return k <= n->ntuple ? n->tuple[k - 1] : n->additional_items;
-  return n->items;
-}
-
 static int v_array (VCtx *c, const orc_node *n, int idx) {
   lua_State *L = c->L;
-  size_t len = orc_rawlen(L, idx), k, count = 0;
+  size_t len = orc_rawlen(L, idx), k;
   int res = V_OK, found = n->contains == NULL;
-  char b1[32];
-  if (!c->collect) {
-    /* one pass: the keys must be exactly 1..len */
-    luaL_checkstack(L, 8, "value nested too deeply");
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-      const orc_node *s;
-      if (!int_key(L, -2, len, &k)) {
-        lua_pop(L, 2);
-        return V_FAIL;
-      }
-      s = item_schema(n, k);
-      if (s != NULL && s->has != 0) {
-        int r;
-        if (!v_push_seg(c, NULL, 0, k)) { lua_pop(L, 2); return V_FAIL; }
-        r = v_node(c, s, lua_gettop(L));
-        c->depth--;
-        if (r) { lua_pop(L, 2); return V_FAIL; }
-      }
-      if (!found && v_node(c, n->contains, lua_gettop(L)) == V_OK) found = 1;
-      count++;
-      lua_pop(L, 1);
+  char b1[64];
+  for (k = 1; k <= len; k++) {
+    const orc_node *s = item_schema(n, k);
+    lua_rawgeti(L, idx, (lua_Integer)k);
+    if (s != NULL && s->has != 0) {
+      if (!v_push_seg(c, NULL, 0, k)) { lua_pop(L, 1); return V_FAIL; }
+      if (v_node(c, s, lua_gettop(L))) res = V_FAIL;
+      c->depth--;
     }
-    if (count != len) return V_FAIL;
-    if ((n->has & ORC_K_MINITEMS) && len < n->min_items) return V_FAIL;
-    if ((n->has & ORC_K_MAXITEMS) && len > n->max_items) return V_FAIL;
-    if (!found) return V_FAIL;
-  } else {
-    for (k = 1; k <= len; k++) {
-      const orc_node *s = item_schema(n, k);
-      lua_rawgeti(L, idx, (lua_Integer)k);
-      if (s != NULL && s->has != 0) {
-        if (!v_push_seg(c, NULL, 0, k)) { lua_pop(L, 1); return V_FAIL; }
-        if (v_node(c, s, lua_gettop(L))) res = V_FAIL;
-        c->depth--;
-      }
-      if (!found && v_bool(c, n->contains, lua_gettop(L)) == V_OK) found = 1;
-      lua_pop(L, 1);
-    }
-    if ((n->has & ORC_K_MINITEMS) && len < n->min_items) {
-      lua_pushfstring(L, "expected at least %d %s, got %d", (int)n->min_items,
-                      plural(n->min_items, "item", "items"), (int)len);
-      v_report(c);
-      res = V_FAIL;
-    }
-    if ((n->has & ORC_K_MAXITEMS) && len > n->max_items) {
-      lua_pushfstring(L, "expected at most %d %s, got %d", (int)n->max_items,
-                      plural(n->max_items, "item", "items"), (int)len);
-      v_report(c);
-      res = V_FAIL;
-    }
-    if (!found) {
-      lua_pushliteral(L, "expected at least one item matching the 'contains' schema");
-      v_report(c);
-      res = V_FAIL;
-    }
+    if (!found && v_bool(c, n->contains, lua_gettop(L)) == V_OK) found = 1;
+    lua_pop(L, 1);
+  }
+  if ((n->has & ORC_K_MINITEMS) && len < n->min_items) {
+    lua_pushfstring(L, "expected at least %d %s, got %d", (int)n->min_items,
+                    plural(n->min_items, "item", "items"), (int)len);
+    v_report(c);
+    res = V_FAIL;
+  }
+  if ((n->has & ORC_K_MAXITEMS) && len > n->max_items) {
+    lua_pushfstring(L, "expected at most %d %s, got %d", (int)n->max_items,
+                    plural(n->max_items, "item", "items"), (int)len);
+    v_report(c);
+    res = V_FAIL;
+  }
+  if (!found) {
+    lua_pushliteral(L, "expected at least one item matching the 'contains' schema");
+    v_report(c);
+    res = V_FAIL;
   }
   if ((n->has & ORC_K_UNIQUE) && len > 1) {
     size_t i, j;
@@ -1529,7 +2176,6 @@ static int v_array (VCtx *c, const orc_node *n, int idx) {
         lua_pop(L, 1);
         if (eq) {
           lua_pop(L, 1);
-          if (!c->collect) return V_FAIL;
           snprintf(b1, sizeof b1, "[%lu] and [%lu]", (unsigned long)i,
                    (unsigned long)j);
           lua_pushfstring(L, "expected unique items, but %s are equal", b1);
@@ -1556,7 +2202,6 @@ static int v_dep (VCtx *c, const orc_node *n, const orc_dep *d,
     missing = lua_isnil(L, -1);
     lua_pop(L, 1);
     if (missing) {
-      if (!c->collect) return V_FAIL;
       if (v_push_seg(c, d->names[k], d->lens[k], 0)) {
         lua_pushfstring(L, "missing field '%s' (required when '%s' is present)",
                         d->names[k], key);
@@ -1627,25 +2272,21 @@ static int v_field (VCtx *c, const orc_node *n, const orc_prop *p, int idx,
   if (p != NULL) {
     if (p->declared) {
       matched = 1;
-      if (p->schema->has != 0 && v_node(c, p->schema, vi)) {
-        res = V_FAIL;
-        if (!c->collect) goto done;
-      }
+      if (p->schema->has != 0 && v_node(c, p->schema, vi)) res = V_FAIL;
     }
     if (p->dep >= 0) {
+      /* on the object, whose fields then reuse this field's segment */
+      Seg self = c->seg[c->depth - 1];
       c->depth--;
       if (v_dep(c, n, &n->deps[p->dep], key, klen, idx)) res = V_FAIL;
       c->depth++;
-      if (res && !c->collect) goto done;
+      c->seg[c->depth - 1] = self;
     }
   }
   for (k = 0; k < n->npatprops; k++) {
     if (orc_regex_search(n->patprops[k].re, key, klen)) {
       matched = 1;
-      if (v_node(c, n->patprops[k].schema, vi)) {
-        res = V_FAIL;
-        if (!c->collect) goto done;
-      }
+      if (v_node(c, n->patprops[k].schema, vi)) res = V_FAIL;
     }
   }
   if (!matched && n->additional_props != NULL) {
@@ -1653,18 +2294,12 @@ static int v_field (VCtx *c, const orc_node *n, const orc_prop *p, int idx,
     if (ap->has & ORC_K_REF) ap = ap->ref;
     if (ap->has & ORC_K_FALSE) {
       res = V_FAIL;
-      if (!c->collect) goto done;
       v_unknown(c, n, key, klen);
-    } else if (v_node(c, ap, vi)) {
-      res = V_FAIL;
-      if (!c->collect) goto done;
-    }
+    } else if (v_node(c, ap, vi)) res = V_FAIL;
   }
   if (n->property_names != NULL) {
     lua_pushlstring(L, key, klen);
-    if (!c->collect) {
-      if (v_node(c, n->property_names, lua_gettop(L))) res = V_FAIL;
-    } else if (v_bool(c, n->property_names, lua_gettop(L))) {
+    if (v_bool(c, n->property_names, lua_gettop(L))) {
       /* collect into a scratch list, then prefix each message */
       int save_errs = c->errs, save_n = c->nerr, i, got;
       lua_newtable(L);
@@ -1691,41 +2326,16 @@ static int v_field (VCtx *c, const orc_node *n, const orc_prop *p, int idx,
     }
     lua_pop(L, 1);
   }
-done:
   c->depth--;
   return res;
 }
 
 static int v_object (VCtx *c, const orc_node *n, int idx) {
   lua_State *L = c->L;
-  size_t count = 0, seen = 0, k;
+  size_t count = 0, k;
   int res = V_OK;
   const orc_prop *p;
-  if (!c->collect) {
-    luaL_checkstack(L, 8, "value nested too deeply");
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-      size_t klen;
-      const char *key;
-      if (lua_type(L, -2) != LUA_TSTRING) { lua_pop(L, 2); return V_FAIL; }
-      key = lua_tolstring(L, -2, &klen);
-      p = n->nprops ? orc_node_prop(n, key, klen) : NULL;
-      if (p != NULL && p->required) seen++;
-      if ((n->has & (ORC_K_PROPS | ORC_K_PATPROPS | ORC_K_ADDPROPS |
-                     ORC_K_PROPNAMES)) &&
-          v_field(c, n, p, idx, key, klen, lua_gettop(L))) {
-        lua_pop(L, 2);
-        return V_FAIL;
-      }
-      count++;
-      lua_pop(L, 1);
-    }
-    if (seen < n->nrequired) return V_FAIL;
-    if ((n->has & ORC_K_MINPROPS) && count < n->min_props) return V_FAIL;
-    if ((n->has & ORC_K_MAXPROPS) && count > n->max_props) return V_FAIL;
-    return V_OK;
-  }
-  /* collecting: required first, then the fields in sorted order */
+  /* required first, then the fields in sorted order */
   for (k = 0; k < n->nrequired_list; k++) {
     int missing;
     lua_pushlstring(L, n->required[k], n->required_len[k]);
@@ -1890,21 +2500,11 @@ static void v_not_message (VCtx *c, const orc_node *n) {
 static int v_keywords (VCtx *c, const orc_node *n, int idx) {
   lua_State *L = c->L;
   int res = V_OK, tk = -1, r;
-  uint32_t bits, has = n->has;
-  if (!c->collect && !(has & ORC_K_ARRAYISH) && (has & ORC_K_OBJECTISH) &&
-      (!(has & ORC_K_TYPE) || (n->types & ORC_T_OBJECT)) &&
-      lua_type(L, idx) == LUA_TTABLE && orc_rawlen(L, idx) == 0) {
-    /* empty, an object, or neither: the object scan tells, so no probe */
-    bits = ORC_T_OBJECT;
-    tk = TK_OBJECT;
-  } else {
-    bits = v_bits(c, idx, &tk);
-  }
+  uint32_t bits = v_bits(c, idx, &tk), has = n->has;
   if ((has & ORC_K_TYPE) && !(bits & n->types)) {
     return v_type_error(c, n->types, idx);
   }
 #define FAILED(x) do { if ((r = (x)) != V_OK) { \
-    if (!c->collect) { return r; } \
     if (res != V_TYPE) res = r; } } while (0)
   if (has & ORC_K_ENUM) FAILED(v_enum(c, n, idx));
   if (has & ORC_K_CONST) FAILED(v_const(c, n, idx));
@@ -1917,13 +2517,11 @@ static int v_keywords (VCtx *c, const orc_node *n, int idx) {
       (has & (ORC_K_TYPE | ORC_K_ARRAYISH | ORC_K_OBJECTISH))) {
     if (bits == 0) {
       /* a mixed or sparse table that something here looks into */
-      if (c->collect) {
-        push_typename(L, idx);
-        lua_pushfstring(L, "expected an array or an object, got %s",
-                        lua_tostring(L, -1));
-        lua_remove(L, -2);
-        v_report(c);
-      }
+      push_typename(L, idx);
+      lua_pushfstring(L, "expected an array or an object, got %s",
+                      lua_tostring(L, -1));
+      lua_remove(L, -2);
+      v_report(c);
       return V_TYPE;
     }
     if (bits & ORC_T_ARRAY) FAILED(v_array(c, n, idx));
@@ -1938,8 +2536,7 @@ static int v_keywords (VCtx *c, const orc_node *n, int idx) {
     int ok = 0;
     for (k = 0; k < n->nany_of && !ok; k++)
       ok = v_bool(c, n->any_of[k], idx) == V_OK;
-    if (!ok) FAILED(c->collect ? v_alternatives(c, n->any_of, n->nany_of, idx)
-                               : V_FAIL);
+    if (!ok) FAILED(v_alternatives(c, n->any_of, n->nany_of, idx));
   }
   if (has & ORC_K_ONEOF) {
     size_t k, first = 0, second = 0, matches = 0;
@@ -1949,19 +2546,17 @@ static int v_keywords (VCtx *c, const orc_node *n, int idx) {
         else second = k + 1;
       }
     if (matches == 0)
-      FAILED(c->collect ? v_alternatives(c, n->one_of, n->none_of, idx) : V_FAIL);
+      FAILED(v_alternatives(c, n->one_of, n->none_of, idx));
     else if (matches > 1) {
-      if (c->collect) {
-        lua_pushfstring(L, "expected exactly one alternative of 'oneOf' to match, "
-                        "but alternatives %d and %d both match", (int)first,
-                        (int)second);
-        v_report(c);
-      }
+      lua_pushfstring(L, "expected exactly one alternative of 'oneOf' to match, "
+                      "but alternatives %d and %d both match", (int)first,
+                      (int)second);
+      v_report(c);
       FAILED(V_FAIL);
     }
   }
   if ((has & ORC_K_NOT) && v_bool(c, n->not_, idx) == V_OK) {
-    if (c->collect) v_not_message(c, n->not_);
+    v_not_message(c, n->not_);
     FAILED(V_FAIL);
   }
   if (has & ORC_K_IF) {
@@ -1972,21 +2567,20 @@ static int v_keywords (VCtx *c, const orc_node *n, int idx) {
   return res;
 }
 
-/* Validate the value at idx against n.  [-0, +0, m] */
+/* Validate the value at idx against n, reporting every failure.
+** [-0, +0, m] */
 static int v_node (VCtx *c, const orc_node *n, int idx) {
   lua_State *L = c->L;
   int r, top;
   if (n->has & ORC_K_REF) n = n->ref;
   if (n->has == 0) return V_OK;
   if (n->has & ORC_K_FALSE) {
-    if (c->collect) {
-      lua_pushliteral(L, "no value is allowed here");
-      v_report(c);
-    }
+    lua_pushliteral(L, "no value is allowed here");
+    v_report(c);
     return V_FAIL;
   }
   if (c->calls >= MAX_CALLS || ++c->steps > MAX_STEPS) {
-    if (c->collect && !c->deep) {
+    if (!c->deep) {
       lua_pushliteral(L, "schema too deep or too complex for this value "
                       "(recursion or step limit)");
       v_report(c);
@@ -1995,15 +2589,10 @@ static int v_node (VCtx *c, const orc_node *n, int idx) {
     return V_FAIL;
   }
   c->calls++;
-  if (!c->collect) {
-    /* balanced by construction; scans check the stack once per table */
-    r = v_keywords(c, n, idx);
-  } else {
-    luaL_checkstack(L, 16, "value nested too deeply");
-    top = lua_gettop(L);
-    r = v_keywords(c, n, idx);
-    lua_settop(L, top);
-  }
+  luaL_checkstack(L, 16, "value nested too deeply");
+  top = lua_gettop(L);
+  r = v_keywords(c, n, idx);
+  lua_settop(L, top);
   c->calls--;
   return r;
 }
@@ -2017,18 +2606,19 @@ static int v_node (VCtx *c, const orc_node *n, int idx) {
 static int lschema_validate (lua_State *L) {
   Validator *v = (Validator *)lua_touserdata(L, 1);
   VCtx ctx, *c = &ctx;    /* owns nothing: a raised error may skip it */
-  int r, same;
-  /* the metatable is upvalue 1: no registry lookup by name per call */
-  same = 0;
-  if (v != NULL && lua_getmetatable(L, 1)) {
-    same = lua_rawequal(L, -1, lua_upvalueindex(1));
-    lua_pop(L, 1);
+  FVal fv;
+  int r, nargs = lua_gettop(L);
+  if (nargs < 2) {
+    lua_settop(L, 2);     /* validate() of nothing: of nil */
+    nargs = 2;
   }
-  if (!same) luaL_checkudata(L, 1, SCHEMA_MT);    /* raises the usual error */
+  /* the metatable is upvalue 1: no registry lookup by name per call; it
+  ** stays on the stack (at nargs + 1), out of the way */
+  if (v == NULL || !lua_getmetatable(L, 1) ||
+      !lua_rawequal(L, -1, lua_upvalueindex(1)))
+    luaL_checkudata(L, 1, SCHEMA_MT);             /* raises the usual error */
   luaL_argcheck(L, v->root != NULL, 1, "validator has been freed");
-  lua_settop(L, 3);
   c->L = L;
-  c->collect = 0;
   c->errs = 0;
   c->nerr = 0;
   c->truncated = 0;
@@ -2036,13 +2626,21 @@ static int lschema_validate (lua_State *L) {
   c->calls = 0;
   c->steps = 0;
   c->deep = 0;
-  if (lua_isnil(L, 3)) {
+  if (nargs < 3 || lua_isnil(L, 3)) {
     c->root = "";
     c->rootlen = 0;
   } else {
     c->root = luaL_checklstring(L, 3, &c->rootlen);
   }
-  r = v_node(c, v->root, 2);
+  /* the boolean pass; Lua guarantees LUA_MINSTACK free slots on entry */
+  orc_getuservalue(L, 1);
+  c->anchors = nargs + 2;
+  c->top = nargs + 2;
+  c->room = LUA_MINSTACK;
+  fv.idx = 2;
+  fv.t = lua_type(L, 2);
+  fv.known = 0;
+  r = f_node(c, v->root, &fv);
   if (r == V_OK && !c->deep) {
     lua_pushboolean(L, 1);
     return 1;
@@ -2050,7 +2648,6 @@ static int lschema_validate (lua_State *L) {
   lua_pushboolean(L, 0);
   lua_newtable(L);
   c->errs = lua_gettop(L);
-  c->collect = 1;
   c->depth = 0;
   c->calls = 0;
   c->steps = 0;

@@ -450,12 +450,39 @@ typedef struct rinst {
   int nr, neg;
 } rinst;
 
+/*
+** A DFA over ASCII, built at compile time from the NFA when the pattern
+** has no word-boundary assertions and the state count stays small.  A DFA
+** state is the set of consuming NFA states after the epsilon closure at a
+** position that is neither the first (for a state other than 0) nor the
+** last, plus whether MATCH is reachable there (DF_MID: the search answers
+** yes at once) or would be at the end of the input (DF_END).  Only ^ and $
+** depend on the position, so those two flags and state 0 (the closure at
+** position 0) cover every case.  A string with a byte >= 0x80 runs on the
+** NFA, which decodes code points.
+*/
+#define DF_MID   0x01u       /* MATCH reachable before the next character */
+#define DF_END   0x02u       /* MATCH reachable if the input ends here */
+#define DF_EMPTY 0x04u       /* no consuming state: the answer is fixed */
+#define DFA_MAX_STATES 1024
+#define DFA_MAX_CELLS 65536
+
+typedef struct rdfa {
+  uint16_t *next;            /* nstates * ncls */
+  uint8_t *flags;            /* DF_* per state */
+  int ncls;
+  int empty_match;           /* the empty string matches */
+  int stuck_end;             /* the answer once in a DF_EMPTY state mid-input */
+  uint8_t cls[128];          /* ASCII byte -> character class */
+} rdfa;
+
 struct orc_regex {
   rinst *prog;
   int n;
   int *la, *lb, *stack;
   unsigned *mark;
   unsigned gen;
+  rdfa *dfa;                 /* NULL: always the NFA */
 };
 
 #define RE_MAX_PROG 20000
@@ -950,6 +977,8 @@ static int r_emit (rinst *prog, int pc, const rnode *n) {
   return pc;
 }
 
+static void r_build_dfa (orc_arena **a, orc_regex *re);
+
 orc_regex *orc_regex_compile (orc_arena **a, const char *src, size_t len,
                               char *err, size_t errsz) {
   rparse p;
@@ -982,6 +1011,7 @@ orc_regex *orc_regex_compile (orc_arena **a, const char *src, size_t len,
   re->mark = (unsigned *)orc_arena_alloc(a, (size_t)size * sizeof(unsigned));
   if (!re->prog || !re->la || !re->lb || !re->stack || !re->mark) return NULL;
   re->prog[r_emit(re->prog, 0, root)].op = RI_MATCH;
+  r_build_dfa(a, re);            /* optional: without it, the NFA answers */
   return re;
 }
 
@@ -1041,7 +1071,18 @@ static int r_add (orc_regex *re, int *list, int *nl, int pc0, unsigned gen,
   return 0;
 }
 
-int orc_regex_search (orc_regex *re, const char *s, size_t len) {
+/* Does the consuming instruction `in` take code point c? */
+static int r_accepts (const rinst *in, uint32_t c) {
+  switch (in->op) {
+    case RI_CHAR: return in->c == c;
+    case RI_ANY: return !(c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029);
+    case RI_CLASS: return in_ranges(in->r, in->nr, c) != in->neg;
+    default: return 0;
+  }
+}
+
+/* The Thompson simulation: any pattern, any UTF-8 input. */
+static int r_nfa_search (orc_regex *re, const char *s, size_t len) {
   int *cl = re->la, *nl = re->lb, nc = 0;
   size_t i = 0;
   long prev = -1;
@@ -1059,20 +1100,10 @@ int orc_regex_search (orc_regex *re, const char *s, size_t len) {
     {
       size_t j2 = j;
       long after = j < len ? (long)orc_utf8_next(s, len, &j2) : -1;
-      for (k = 0; k < nc; k++) {
-        const rinst *in = &re->prog[cl[k]];
-        int ok;
-        uint32_t c = (uint32_t)cur;
-        switch (in->op) {
-          case RI_CHAR: ok = in->c == c; break;
-          case RI_ANY:
-            ok = !(c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029);
-            break;
-          case RI_CLASS: ok = in_ranges(in->r, in->nr, c) != in->neg; break;
-          default: ok = 0; break;
-        }
-        if (ok && r_add(re, nl, &nn, cl[k] + 1, ngen, cur, after)) return 1;
-      }
+      for (k = 0; k < nc; k++)
+        if (r_accepts(&re->prog[cl[k]], (uint32_t)cur) &&
+            r_add(re, nl, &nn, cl[k] + 1, ngen, cur, after))
+          return 1;
     }
     t = cl; cl = nl; nl = t;
     nc = nn;
@@ -1080,4 +1111,195 @@ int orc_regex_search (orc_regex *re, const char *s, size_t len) {
     prev = cur;
     i = j;
   }
+}
+
+int orc_regex_search (orc_regex *re, const char *s, size_t len) {
+  const rdfa *d = re->dfa;
+  if (d != NULL) {
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned st = 0, f;
+    size_t i;
+    if (len == 0) return d->empty_match;
+    for (i = 0;; i++) {
+      f = d->flags[st];
+      if (f & DF_MID) return 1;
+      if (i == len) return (f & DF_END) != 0;
+      if (f & DF_EMPTY) return d->stuck_end;   /* every later state is too */
+      if (p[i] >= 0x80) break;                 /* not ASCII: the NFA decodes */
+      st = d->next[st * (unsigned)d->ncls + d->cls[p[i]]];
+    }
+  }
+  return r_nfa_search(re, s, len);
+}
+
+/* ---- DFA construction (compile time; temporaries are malloc'd and freed
+** here, nothing in between can raise) ---------------------------------- */
+
+typedef struct dbuild {
+  orc_regex *re;
+  int *pool;                 /* every state's sorted set, concatenated */
+  size_t npool, cappool;
+  size_t *off;               /* per state: its set in pool */
+  int *len;
+  uint8_t *flags;
+  uint16_t *next;
+  int nstates, ncls;
+  int *hash;                 /* state + 1; open addressing */
+  unsigned hmask;
+  int *list, *list2, *seeds; /* scratch, re->n each (seeds: + 1) */
+  int rep[128];              /* a representative byte per class */
+} dbuild;
+
+static int cmp_int (const void *x, const void *y) {
+  int a = *(const int *)x, b = *(const int *)y;
+  return (a > b) - (a < b);
+}
+
+/* Close the seeds at a position that is the first (BOL holds) or not;
+** the consuming set, sorted, in b->list[0..*nl).  Returns DF_* flags. */
+static unsigned d_close (dbuild *b, int ns, int first, int *nl) {
+  orc_regex *re = b->re;
+  long prev = first ? -1 : 0;
+  unsigned gen = next_gen(re), f = 0;
+  int k, n2 = 0;
+  *nl = 0;
+  for (k = 0; k < ns; k++)
+    if (r_add(re, b->list, nl, b->seeds[k], gen, prev, 0)) {
+      *nl = 0;                 /* all such states are one: "yes" */
+      return DF_MID;
+    }
+  gen = next_gen(re);
+  for (k = 0; k < ns; k++)
+    if (r_add(re, b->list2, &n2, b->seeds[k], gen, prev, -1)) {
+      f |= DF_END;
+      break;
+    }
+  qsort(b->list, (size_t)*nl, sizeof(int), cmp_int);
+  if (*nl == 0) f |= DF_EMPTY;
+  return f;
+}
+
+static uint32_t d_hash (const int *set, int n, unsigned f) {
+  uint32_t h = 2166136261u ^ f;
+  int k;
+  for (k = 0; k < n; k++) {
+    h ^= (uint32_t)set[k];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+/* The state for the set in b->list with flags f: found or added.  -1 when
+** over the limits or out of memory. */
+static int d_state (dbuild *b, int n, unsigned f) {
+  uint32_t h = d_hash(b->list, n, f) & b->hmask;
+  int id;
+  while (b->hash[h] != 0) {
+    id = b->hash[h] - 1;
+    if (b->flags[id] == f && b->len[id] == n &&
+        (n == 0 ||
+         memcmp(b->pool + b->off[id], b->list, (size_t)n * sizeof(int)) == 0))
+      return id;
+    h = (h + 1) & b->hmask;
+  }
+  if (b->nstates >= DFA_MAX_STATES ||
+      (long)(b->nstates + 1) * b->ncls > DFA_MAX_CELLS)
+    return -1;
+  if (b->npool + (size_t)n > b->cappool) {
+    size_t cap = (b->cappool ? b->cappool * 2 : 256) + (size_t)n;
+    int *p = (int *)realloc(b->pool, cap * sizeof(int));
+    if (p == NULL) return -1;
+    b->pool = p;
+    b->cappool = cap;
+  }
+  id = b->nstates++;
+  if (n > 0) memcpy(b->pool + b->npool, b->list, (size_t)n * sizeof(int));
+  b->off[id] = b->npool;
+  b->npool += (size_t)n;
+  b->len[id] = n;
+  b->flags[id] = (uint8_t)f;
+  b->hash[h] = id + 1;
+  return id;
+}
+
+static void r_build_dfa (orc_arena **a, orc_regex *re) {
+  dbuild b;
+  int pc, c, k, s, nl, ok = 0;
+  rdfa *d;
+  memset(&b, 0, sizeof b);
+  if (re->n > 4000) return;
+  for (pc = 0; pc < re->n; pc++)
+    if (re->prog[pc].op == RI_WORDB || re->prog[pc].op == RI_NWORDB) return;
+  /* classes: runs of ASCII bytes that no instruction tells apart */
+  d = (rdfa *)orc_arena_alloc(a, sizeof(rdfa));
+  if (d == NULL) return;
+  b.rep[0] = 0;
+  b.ncls = 1;
+  for (c = 1; c < 128; c++) {
+    int split = 0;
+    for (pc = 0; pc < re->n && !split; pc++)
+      split = r_accepts(&re->prog[pc], (uint32_t)c) !=
+              r_accepts(&re->prog[pc], (uint32_t)c - 1);
+    if (split) b.rep[b.ncls++] = c;
+    d->cls[c] = (uint8_t)(b.ncls - 1);
+  }
+  b.re = re;
+  b.hmask = 2 * DFA_MAX_STATES - 1;
+  b.hash = (int *)calloc(2 * DFA_MAX_STATES, sizeof(int));
+  b.off = (size_t *)malloc(DFA_MAX_STATES * sizeof(size_t));
+  b.len = (int *)malloc(DFA_MAX_STATES * sizeof(int));
+  b.flags = (uint8_t *)malloc(DFA_MAX_STATES);
+  b.next = (uint16_t *)malloc(DFA_MAX_CELLS * sizeof(uint16_t));
+  b.list = (int *)malloc((size_t)re->n * sizeof(int));
+  b.list2 = (int *)malloc((size_t)re->n * sizeof(int));
+  b.seeds = (int *)malloc(((size_t)re->n + 1) * sizeof(int));
+  if (!b.hash || !b.off || !b.len || !b.flags || !b.next || !b.list ||
+      !b.list2 || !b.seeds)
+    goto done;
+  /* the fixed answers: the empty input; a dead end reached mid-input */
+  b.seeds[0] = 0;
+  {
+    unsigned gen = next_gen(re);
+    nl = 0;
+    d->empty_match = r_add(re, b.list, &nl, 0, gen, -1, -1);
+    gen = next_gen(re);
+    nl = 0;
+    d->stuck_end = r_add(re, b.list, &nl, 0, gen, 0, -1);
+  }
+  /* state 0: position 0 of a non-empty input */
+  {
+    unsigned f = d_close(&b, 1, 1, &nl);
+    if (d_state(&b, nl, f) != 0) goto done;
+  }
+  for (s = 0; s < b.nstates; s++) {
+    if (b.flags[s] & (DF_MID | DF_EMPTY)) {
+      for (k = 0; k < b.ncls; k++) b.next[s * b.ncls + k] = 0;   /* unused */
+      continue;
+    }
+    for (k = 0; k < b.ncls; k++) {
+      int ns = 0, i, t;
+      unsigned f;
+      const int *set = b.pool + b.off[s];
+      for (i = 0; i < b.len[s]; i++)
+        if (r_accepts(&re->prog[set[i]], (uint32_t)b.rep[k]))
+          b.seeds[ns++] = set[i] + 1;
+      b.seeds[ns++] = 0;       /* the search is unanchored */
+      f = d_close(&b, ns, 0, &nl);
+      t = d_state(&b, nl, f);
+      if (t < 0) goto done;
+      b.next[s * b.ncls + k] = (uint16_t)t;
+    }
+  }
+  d->ncls = b.ncls;
+  d->next = (uint16_t *)orc_arena_alloc(a, (size_t)b.nstates * (size_t)b.ncls *
+                                               sizeof(uint16_t));
+  d->flags = (uint8_t *)orc_arena_alloc(a, (size_t)b.nstates);
+  if (d->next == NULL || d->flags == NULL) goto done;
+  memcpy(d->next, b.next, (size_t)b.nstates * (size_t)b.ncls * sizeof(uint16_t));
+  memcpy(d->flags, b.flags, (size_t)b.nstates);
+  ok = 1;
+done:
+  free(b.pool); free(b.off); free(b.len); free(b.flags); free(b.next);
+  free(b.hash); free(b.list); free(b.list2); free(b.seeds);
+  re->dfa = ok ? d : NULL;
 }

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- arena: every piece of a compiled schema, freed at once ---------- */
 
@@ -59,7 +60,10 @@ typedef struct orc_regex orc_regex;
 */
 orc_regex *orc_regex_compile (orc_arena **a, const char *src, size_t len,
                               char *err, size_t errsz);
-/* Unanchored search over the UTF-8 code points of s: 1 match, 0 none. */
+/* Unanchored search over the UTF-8 code points of s: 1 match, 0 none.
+** Runs a DFA built at compile time when the pattern has no \b or \B and
+** stays small, on input that is all ASCII; the NFA otherwise.  Either
+** way linear in the input. */
 int orc_regex_search (orc_regex *re, const char *s, size_t len);
 
 /* ---- compiled schema -------------------------------------------------- */
@@ -127,6 +131,7 @@ typedef struct orc_prop {
   int declared;            /* named in `properties` */
   int required;            /* named in `required` */
   int dep;                 /* index into deps, or -1 */
+  int anchor;              /* the binding's: where it keeps the name */
 } orc_prop;
 
 typedef struct orc_patprop {
@@ -162,6 +167,7 @@ struct orc_node {
   size_t nprops;
   uint32_t *slots;         /* open addressing: prop index + 1, 0 empty */
   uint32_t mask;
+  struct orc_pcache *pcache;  /* the binding's key cache (lschema.c) */
   size_t nrequired;        /* distinct required names */
   const char **required;   /* in schema order, for messages */
   size_t *required_len;
@@ -181,6 +187,10 @@ struct orc_node {
   orc_jval *enums;
   size_t nenums;
   orc_jval *const_;
+  /* for the binding: a bit per value kind it decides on sight, and how
+  ** many fields it would look up instead of scanning (-1: cannot) */
+  uint16_t quick_ok, quick_fail;
+  int nlookup;
 };
 
 /* FNV-1a over a property name. */
@@ -191,6 +201,34 @@ int orc_node_index (orc_arena **a, orc_node *n);
 const orc_prop *orc_node_prop (const orc_node *n, const char *s, size_t len);
 
 /* ---- helpers ---------------------------------------------------------- */
+
+/* Are a[0..len) and b[0..len) equal?  Word loads, no call, for the short
+** strings that names and enum values are. */
+static inline int orc_eq (const char *a, const char *b, size_t len) {
+  uint64_t x, y;
+  size_t i;
+  if (len >= 8) {
+    for (i = 0; i + 8 < len; i += 8) {
+      memcpy(&x, a + i, 8);
+      memcpy(&y, b + i, 8);
+      if (x != y) return 0;
+    }
+    memcpy(&x, a + len - 8, 8);   /* the last 8, overlapping */
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+  }
+  if (len >= 4) {
+    uint32_t u, w, u2, w2;
+    memcpy(&u, a, 4);
+    memcpy(&w, b, 4);
+    memcpy(&u2, a + len - 4, 4);
+    memcpy(&w2, b + len - 4, 4);
+    return u == w && u2 == w2;
+  }
+  for (i = 0; i < len; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
 
 /* Code points in a UTF-8 string; each byte of a malformed sequence counts
 ** as one. */
