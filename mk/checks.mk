@@ -78,5 +78,6 @@ soak: build
 # GC stress over the streaming specs on 5.4 and LuaJIT.
 .PHONY: test-gc
 test-gc: build
-	@ORC_SPECS="spec/client_spec.lua spec/faults_spec.lua spec/sse_spec.lua spec/errors_spec.lua" \
+	@ORC_SPECS="spec/client_spec.lua spec/faults_spec.lua spec/sse_spec.lua spec/errors_spec.lua \
+	  spec/async_spec.lua spec/callbacks_spec.lua spec/loop_luv_spec.lua spec/loop_manual_spec.lua" \
 	  tools/run-specs 5.4 jit -- --helper=spec/gcstress.lua
