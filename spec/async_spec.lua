@@ -7,15 +7,7 @@ local core = require("openrouter.core")
 local client_mod = require("openrouter.client")
 local mock = require("support.mock_server")
 
--- Pump client:update() until cond() holds (or fail after `seconds`).
-local function pump(client, cond, seconds)
-  local deadline = core.now() + (seconds or 10)
-  while not cond() do
-    assert(core.now() < deadline, "timed out waiting")
-    client:update()
-    core.sleep(0.001)
-  end
-end
+local pump = require("support.pump")
 
 -- All text of a stream, without a for-in loop (PUC Lua 5.1 cannot yield
 -- from inside a for-in iterator).

@@ -7,14 +7,7 @@ local core = require("openrouter.core")
 local client_mod = require("openrouter.client")
 local mock = require("support.mock_server")
 
-local function pump(client, cond, seconds)
-  local deadline = core.now() + (seconds or 10)
-  while not cond() do
-    assert(core.now() < deadline, "timed out waiting")
-    client:update()
-    core.sleep(0.001)
-  end
-end
+local pump = require("support.pump")
 
 local function echo(text) return { model = "mock/echo", messages = { { role = "user", content = text } } } end
 local function lorem(n, delay)

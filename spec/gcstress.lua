@@ -3,3 +3,5 @@
 -- finalizer-order bug shows up as a crash or a wrong result.
 collectgarbage("setpause", 0)
 collectgarbage("setstepmul", 1000)
+
+dofile("spec/helper.lua")   -- the usual helper too (--helper takes one file)
