@@ -45,9 +45,9 @@ end
 
 ------------------------------------------------------------- waking
 
--- Can waiter w move on?
+-- Can waiter w move on?  (Shared with the ngx adapter.)
 local function is_ready(w, t)
-  if w.task._cancelled then return true end
+  if w.task and w.task._cancelled then return true end
   if w.cond and w.cond() then return true end
   if w.deadline and t >= w.deadline then return true end
   local req = w.req
@@ -290,5 +290,7 @@ function M.new(hooks)
 
   return A
 end
+
+M.is_ready = is_ready
 
 return M

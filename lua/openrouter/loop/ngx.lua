@@ -14,6 +14,7 @@
 -- luacheck: globals ngx
 local core = require("openrouter.core")
 local async = require("openrouter.async")
+local is_ready = require("openrouter.loop.driver").is_ready
 
 local now = core.now
 local M = {}
@@ -27,18 +28,6 @@ end
 local function check_phase()
   local ok, phase = async.ngx_phase()
   if not ok then error(cannot_wait(phase), 0) end
-end
-
-local function is_ready(w, t)
-  if w.task and w.task._cancelled then return true end
-  if w.cond and w.cond() then return true end
-  if w.deadline and t >= w.deadline then return true end
-  local req = w.req
-  if req then
-    local n, done = req:pending()
-    return n > 0 or done
-  end
-  return w.deadline == nil and w.cond == nil
 end
 
 --- An adapter; opts.interval: seconds between pumps (default 0.005).
