@@ -21,8 +21,9 @@
 --    the call itself).
 --  * Under the blocking loop the call runs to completion before it
 --    returns (the handle is finished); callbacks get the handle to cancel.
---  * coalesce_ms = N: at most one on_text per N milliseconds; the text of
---    the deltas in between is joined.  on_chunk is never coalesced.
+--  * coalesce_ms = N: at most one on_text per N milliseconds (counted from
+--    the end of the previous on_text call); the text of the deltas in
+--    between is joined.  on_chunk is never coalesced.
 
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
@@ -170,8 +171,11 @@ local function run_stream(h)
       if h._status ~= "running" then return false end
     end
     local text = table.concat(buf, "", 1, nbuf)
-    buf, nbuf, last = {}, 0, now()
+    buf, nbuf = {}, 0
     local ok, err, tb = call(on_text, text, h)
+    -- counted from the end of the call: the next one starts >= N ms after
+    -- this one started, however long it ran (or a collection paused it)
+    last = now()
     if not ok then callback_failed(h, "on_text", err, tb) end
     return ok
   end

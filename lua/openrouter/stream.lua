@@ -394,8 +394,9 @@ local function delta_text(chunk)
 end
 
 --- An iterator over the text deltas of the first choice.  With
---- `{ coalesce_ms = N }` it returns at most one string per N ms: the
---- deltas that arrived in between, joined (for editors and UIs).
+--- `{ coalesce_ms = N }` it returns at most one string per N ms (counted
+--- from when the caller asks for the next one): the deltas that arrived
+--- in between, joined (for editors and UIs).
 ---@param opts table|nil
 ---@return fun(): string|nil
 function Stream:text(opts)
@@ -415,6 +416,10 @@ function Stream:text(opts)
   end
   local every, last = ms / 1000, -math.huge
   return function()
+    -- counted from when the caller is done with the previous string (it
+    -- asks again): the next one comes >= N ms later, however long the
+    -- caller's loop body ran, as for on_text callbacks
+    if last > -math.huge then last = core.now() end
     local parts, deadline = {}, nil
     while true do
       local ok, chunk = async.pcall(self._next, self, deadline)
