@@ -28,7 +28,7 @@ build = {
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/core.c", "src/sse.c", "src/lsse.c", "src/schema.c", "src/lschema.c",
+        "src/core.c", "src/lclass.c", "src/sse.c", "src/lsse.c", "src/schema.c", "src/lschema.c",
         "src/transport.c", "src/ltransport.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },

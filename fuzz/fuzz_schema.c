@@ -9,7 +9,7 @@
 ** engine is also fed the raw input as a pattern and as a subject.
 **
 **   clang -g -O1 -fsanitize=fuzzer,address,undefined -I/usr/include/lua5.4 \
-**     -Isrc fuzz/fuzz_schema.c src/lschema.c src/schema.c -llua5.4 -lm \
+**     -Isrc fuzz/fuzz_schema.c src/lschema.c src/lclass.c src/schema.c -llua5.4 -lm \
 **     -o build/fuzz_schema
 **   build/fuzz_schema -max_total_time=60 fuzz/corpus/schema
 */

@@ -7,6 +7,13 @@
 
 #include "lua.h"
 
+/*
+** A class's metatable: __name, and `close` as both __gc and __close (one
+** idempotent function, as every userdata of the core has).  Left on the
+** stack for the caller to add __index and the rest.  [-0, +1, m]
+*/
+void orc_newclass (lua_State *L, const char *name, lua_CFunction close);
+
 /* Each: [-0, +0, m], module table at the top of the stack. */
 void orc_open_sse (lua_State *L);        /* lsse.c: sse_new */
 void orc_open_schema (lua_State *L);     /* lschema.c: schema_compile */

@@ -2680,18 +2680,13 @@ void orc_open_schema (lua_State *L) {
   static const luaL_Reg methods[] = {
     { "validate", lschema_validate },
     { NULL, NULL } };
-  if (luaL_newmetatable(L, SCHEMA_MT)) {
-    lua_pushliteral(L, SCHEMA_MT);
-    lua_setfield(L, -2, "__name");
-    lua_newtable(L);
-    lua_pushvalue(L, -2);
-    luaL_setfuncs(L, methods, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, lschema_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, lschema_tostring);
-    lua_setfield(L, -2, "__tostring");
-  }
+  orc_newclass(L, SCHEMA_MT, lschema_gc);
+  lua_newtable(L);
+  lua_pushvalue(L, -2);
+  luaL_setfuncs(L, methods, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lschema_tostring);
+  lua_setfield(L, -2, "__tostring");
   lua_pop(L, 1);
   lua_pushcfunction(L, lschema_compile);
   lua_setfield(L, -2, "schema_compile");

@@ -247,13 +247,7 @@ static const luaL_Reg lsse_methods[] = {
 
 /* Adds sse_new to the module table on the top of the stack.  [-0, +0, m] */
 void orc_open_sse (lua_State *L) {
-  luaL_newmetatable(L, LSSE_MT);
-  lua_pushliteral(L, LSSE_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pushcfunction(L, lsse_close);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, lsse_close);
-  lua_setfield(L, -2, "__close");
+  orc_newclass(L, LSSE_MT, lsse_close);
   lua_pushcfunction(L, lsse_tostring);
   lua_setfield(L, -2, "__tostring");
   lua_newtable(L);

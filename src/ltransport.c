@@ -485,17 +485,11 @@ static const luaL_Reg req_methods[] = {
 };
 
 static void new_class (lua_State *L, const char *name, const luaL_Reg *methods,
-                       lua_CFunction gc) {
-  luaL_newmetatable(L, name);
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__name");
+                       lua_CFunction close) {
+  orc_newclass(L, name, close);
   lua_newtable(L);
   luaL_setfuncs(L, methods, 0);
   lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__close");
   lua_pop(L, 1);
 }
 
