@@ -83,7 +83,7 @@ test-rocks:
 	@tools/test-rocks
 
 lint:
-	luacheck -q lua spec bin/openrouter-mock examples bench
+	luacheck -q lua spec bin/openrouter-mock bin/openrouter examples bench
 
 bench: build
 	@for f in bench/*_bench.lua; do echo "== $$f (lua5.4)"; \

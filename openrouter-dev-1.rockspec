@@ -67,6 +67,6 @@ build = {
     ["openrouter.validate"] = "lua/openrouter/validate.lua",
   },
   install = {
-    bin = { ["openrouter-mock"] = "bin/openrouter-mock" },
+    bin = { ["openrouter-mock"] = "bin/openrouter-mock", openrouter = "bin/openrouter" },
   },
 }
