@@ -34,7 +34,6 @@ build = {
     ["openrouter.mock.models"] = "mock/lua/openrouter/mock/models.lua",
     ["openrouter.mock.router"] = "mock/lua/openrouter/mock/router.lua",
     ["openrouter.mock.sse"] = "mock/lua/openrouter/mock/sse.lua",
-    ["openrouter.mock.client"] = "mock/lua/openrouter/mock/client.lua",
   },
   install = {
     bin = { ["openrouter-mock"] = "mock/bin/openrouter-mock" },

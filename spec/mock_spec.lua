@@ -4,7 +4,6 @@
 -- client sends on purpose that no HTTP library would.
 local mock_server = require("support.mock_server")
 local raw = require("support.raw_http")
-local client = require("openrouter.mock.client")  -- until HTTP/1.0, pipelining and 100-continue go
 local core = require("openrouter.core")
 local cjson = require("cjson")
 local uv = require("luv")
@@ -147,8 +146,8 @@ local function tcp(url)
 end
 
 -- A request as bytes; `path` is under /api/v1.
-local function request_bytes(method, path, headers, body)
-  local out = { method, " /api/v1", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n" }
+local function request_bytes(method, path, headers, body, version)
+  local out = { method, " /api/v1", path, " HTTP/", version or "1.1", "\r\nHost: 127.0.0.1\r\n" }
   for k, v in pairs(headers or {}) do out[#out + 1] = k .. ": " .. v .. "\r\n" end
   if body then out[#out + 1] = "Content-Type: application/json\r\nContent-Length: " .. #body .. "\r\n" end
   out[#out + 1] = "\r\n"
@@ -438,15 +437,14 @@ describe("openrouter-mock", function()
       assert.are.equal("length", chunks[#chunks - 1].choices[1].finish_reason)
     end)
 
-    it("answers an HTTP/1.0 request with a close-delimited stream", function()
-      local c = assert(client.connect(srv.url))
-      local r = c:request{ method = "POST", path = "/chat/completions", version = "1.0",
-        headers = auth(), body = cjson.encode(user("old client", { stream = true })) }
-      assert.is_true(r.complete)
-      assert.is_nil(r.headers["transfer-encoding"])
+    it("refuses an HTTP/1.0 request with 505, and closes", function()
+      local c = tcp(srv.url)
+      assert.is_true(c:send(request_bytes("POST", "/chat/completions", auth(),
+        cjson.encode(user("old client", { stream = true })), "1.0")))
+      local r = c:read()
+      error_shape(r, 505)
       assert.are.equal("close", r.headers.connection)
-      assert.are.equal("old client", content_of(raw.chunks(r)))
-      assert.is_true(c:is_eof())
+      assert.is_true(c:closed(2))
       c:close()
     end)
   end)
@@ -847,25 +845,15 @@ describe("openrouter-mock", function()
       s:close()
     end)
 
-    it("answers pipelined requests in order", function()
-      local c = assert(client.connect(srv.url))
-      local reqs = {
-        c:format{ method = "GET", path = "/models" },
-        c:format{ method = "POST", path = "/chat/completions", headers = auth(),
-          body = cjson.encode(user("first", { stream = true })) },
-        c:format{ method = "POST", path = "/chat/completions", headers = auth(),
-          body = cjson.encode(user("second")) },
-        c:format{ method = "GET", path = "/credits", headers = auth() },
-      }
-      assert.is_true(c:send(table.concat(reqs)))
-      local r1 = c:read_response()
-      local r2 = c:read_response()
-      local r3 = c:read_response()
-      local r4 = c:read_response()
-      assert.truthy(decode(r1).data)
-      assert.are.equal("first", content_of(raw.chunks(r2)))
-      assert.are.equal("second", decode(r3).choices[1].message.content)
-      assert.truthy(decode(r4).data.total_credits)
+    it("answers one request at a time: a pipelined one is dropped, then it closes", function()
+      local c = tcp(srv.url)
+      assert.is_true(c:send(request_bytes("POST", "/chat/completions", auth({ ["X-Mock-Delay-Ms"] = "100" }),
+        cjson.encode(user("first"))) .. request_bytes("GET", "/credits", auth())))
+      assert.is_true(c:closed(5))
+      local r = c:read()
+      assert.are.equal("first", decode(r).choices[1].message.content)
+      assert.are.equal("close", r.headers.connection)
+      assert.are.equal(1, select(2, c:text():gsub("HTTP/1%.1 %d%d%d", "")))
       c:close()
     end)
 
@@ -887,27 +875,24 @@ describe("openrouter-mock", function()
       s:close()
     end)
 
-    it("honours Expect: 100-continue", function()
-      local c = assert(client.connect(srv.url))
+    it("ignores Expect: 100-continue: no interim response, the answer once the body is in", function()
+      local c = tcp(srv.url)
       local body = cjson.encode(user("expect"))
-      local head = c:format{ method = "POST", path = "/chat/completions",
-        headers = auth({ Expect = "100-continue", ["Content-Length"] = tostring(#body) }) }
-      assert.is_true(c:send(head))
-      assert.is_true(client.wait(function()
-        return (c:buffered()):find("HTTP/1.1 100 Continue\r\n\r\n", 1, true) ~= nil
-      end, 2000))
+      local head = request_bytes("POST", "/chat/completions", auth({ Expect = "100-continue" }), body)
+      assert.is_true(c:send(head:sub(1, #head - #body)))
+      assert.is_false(loop_until(function() return #c:text() > 0 end, 0.2))
       assert.is_true(c:send(body))
-      local r = c:read_response()
-      assert.are.equal(1, r.interim)
+      local r = c:read()
+      assert.is_nil(r.text:find("100 Continue", 1, true))
       assert.are.equal("expect", decode(r).choices[1].message.content)
       c:close()
     end)
 
-    it("accepts a chunked request body", function()
+    it("refuses a chunked request body with 411", function()
       -- libcurl frames the body in chunks when told Transfer-Encoding: chunked
       local r = raw.request(srv.url, { method = "POST", path = "/chat/completions",
         headers = auth({ ["Transfer-Encoding"] = "chunked" }), body = cjson.encode(user("chunked body")) })
-      assert.are.equal("chunked body", decode(r).choices[1].message.content)
+      error_shape(r, 411)
     end)
 
     it("bounds header and body sizes", function()
