@@ -1,3 +1,6 @@
+-- The simulator as its own rock.  Paths are relative to the repository root:
+--   luarocks make --deps-mode=none mock/openrouter-mock-dev-1.rockspec
+-- luv and lua-cjson may come from Debian (lua-luv, lua-cjson).
 rockspec_format = "3.0"
 package = "openrouter-mock"
 version = "dev-1"
