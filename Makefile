@@ -83,13 +83,13 @@ test-rocks:
 	@tools/test-rocks
 
 lint:
-	luacheck -q lua spec bin/openrouter-mock bin/openrouter examples bench
+	luacheck -q lua mock/lua mock/bin/openrouter-mock bin/openrouter spec examples bench
 
 bench: build
 	@for f in bench/*_bench.lua; do echo "== $$f (lua5.4)"; \
-	  LUA_PATH="lua/?.lua;lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/5.4/?.so;;" lua5.4 $$f || exit 1; \
+	  LUA_PATH="lua/?.lua;lua/?/init.lua;mock/lua/?.lua;mock/lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/5.4/?.so;;" lua5.4 $$f || exit 1; \
 	  echo "== $$f (luajit)"; \
-	  LUA_PATH="lua/?.lua;lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/jit/?.so;;" luajit $$f || exit 1; done
+	  LUA_PATH="lua/?.lua;lua/?/init.lua;mock/lua/?.lua;mock/lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/jit/?.so;;" luajit $$f || exit 1; done
 
 # Objects per Lua version: build/<v>/obj/*.o, linked into build/<v>/openrouter/core.so.
 define core_rule

@@ -47,15 +47,6 @@ build = {
     ["openrouter.loop.manual"] = "lua/openrouter/loop/manual.lua",
     ["openrouter.loop.ngx"] = "lua/openrouter/loop/ngx.lua",
     ["openrouter.loop.nvim"] = "lua/openrouter/loop/nvim.lua",
-    ["openrouter.mock.client"] = "lua/openrouter/mock/client.lua",
-    ["openrouter.mock.faults"] = "lua/openrouter/mock/faults.lua",
-    ["openrouter.mock.gen"] = "lua/openrouter/mock/gen.lua",
-    ["openrouter.mock.http"] = "lua/openrouter/mock/http.lua",
-    ["openrouter.mock"] = "lua/openrouter/mock/init.lua",
-    ["openrouter.mock.json"] = "lua/openrouter/mock/json.lua",
-    ["openrouter.mock.models"] = "lua/openrouter/mock/models.lua",
-    ["openrouter.mock.router"] = "lua/openrouter/mock/router.lua",
-    ["openrouter.mock.sse"] = "lua/openrouter/mock/sse.lua",
     ["openrouter.schema"] = "lua/openrouter/schema.lua",
     ["openrouter.schemas.chat_request"] = "lua/openrouter/schemas/chat_request.lua",
     ["openrouter.schemas.draft7"] = "lua/openrouter/schemas/draft7.lua",
@@ -67,6 +58,6 @@ build = {
     ["openrouter.validate"] = "lua/openrouter/validate.lua",
   },
   install = {
-    bin = { ["openrouter-mock"] = "bin/openrouter-mock", openrouter = "bin/openrouter" },
+    bin = { openrouter = "bin/openrouter" },
   },
 }

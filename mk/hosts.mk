@@ -11,7 +11,7 @@ HOSTS_LUA     ?= lua5.4
 
 test-hosts: build
 	@log=$$(mktemp); \
-	LUA_PATH="lua/?.lua;lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/5.4/?.so;;" \
+	LUA_PATH="lua/?.lua;lua/?/init.lua;mock/lua/?.lua;mock/lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/5.4/?.so;;" \
 	  timeout -k 10 $(HOSTS_TIMEOUT) $(HOSTS_LUA) /usr/bin/busted --pattern=_host spec/hosts >$$log 2>&1; \
 	rc=$$?; cat $$log; \
 	line=$$(grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors?' $$log | tail -n 1); \

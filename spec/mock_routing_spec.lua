@@ -1,10 +1,11 @@
 -- The simulator's provider routing, one spec per example of OpenRouter's
--- provider-routing documentation, checked through the raw HTTP client.
+-- provider-routing documentation, checked with raw HTTP requests through the
+-- library's transport (support.raw_http), on one keep-alive session.
 -- X-Mock-Route lists the provider slugs in the order the router tried them
 -- (up to the one that served); X-Mock-Down makes providers fail, so the
 -- whole planned order can be observed.
 local mock_server = require("support.mock_server")
-local client = require("openrouter.mock.client")
+local raw = require("support.raw_http")
 local cjson = require("cjson")
 
 local srv, conn
@@ -55,7 +56,7 @@ local L70_ALL = { "deepinfra", "lambda", "together", "groq", "fireworks" }
 describe("simulated provider routing", function()
   setup(function()
     srv = mock_server.start()
-    conn = assert(client.connect(srv.url))
+    conn = raw.session(srv.url)
   end)
   teardown(function()
     conn:close()

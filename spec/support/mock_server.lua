@@ -33,7 +33,7 @@ end
 
 --- The repository root and the simulator's launcher.
 M.root = here() .. "/../.."
-M.bin = M.root .. "/bin/openrouter-mock"
+M.bin = M.root .. "/mock/bin/openrouter-mock"
 
 local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"

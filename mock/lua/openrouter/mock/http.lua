@@ -1,13 +1,15 @@
---- A small HTTP/1.1 server on luv, made for the simulator.
+--- A small HTTP/1.1 server on luv, made for the simulator: its own, so that
+-- faults reach the wire as they are meant (resets, cuts, stalls).
 --
--- Keep-alive, pipelining (requests are answered one after another, in
--- order; bytes of later requests wait in a bounded buffer), Content-Length
--- and chunked request bodies, `Expect: 100-continue`, bounded header and
--- body sizes.  Responses are either whole (`res:send`) or streamed
--- (`res:start` + `res:chunk` ... `res:finish`) with chunked transfer
--- encoding, or close-delimited for an HTTP/1.0 peer.  Every streamed write
--- reports its completion, so a producer can keep a bounded amount in
--- flight (backpressure) instead of buffering a whole stream.
+-- What HTTP clients send: HTTP/1.1 (else 505), keep-alive with one request
+-- at a time (a request sent before the previous answer has ended is
+-- dropped, and the connection closes after that answer), Content-Length
+-- request bodies (a Transfer-Encoding is refused with 411; `Expect` is
+-- ignored), bounded header and body sizes.  Responses are either whole
+-- (`res:send`) or streamed (`res:start` + `res:chunk` ... `res:finish`) with
+-- chunked transfer encoding.  Every streamed write reports its completion,
+-- so a producer can keep a bounded amount in flight (backpressure) instead
+-- of buffering a whole stream.
 local uv = require("luv")
 
 local M = {}
@@ -17,14 +19,13 @@ local concat, format, lower = table.concat, string.format, string.lower
 M.limits = {
   header_bytes = 32 * 1024,        -- request line + headers
   body_bytes = 8 * 1024 * 1024,    -- request body
-  pipeline_bytes = 1024 * 1024,    -- unread bytes buffered while busy
   idle_ms = 120 * 1000,            -- idle keep-alive connection lifetime
 }
 
 M.reset_delay_ms = 20
 
 local reasons = {
-  [100] = "Continue", [200] = "OK", [204] = "No Content",
+  [200] = "OK", [204] = "No Content",
   [400] = "Bad Request", [401] = "Unauthorized", [402] = "Payment Required",
   [403] = "Forbidden", [404] = "Not Found", [405] = "Method Not Allowed",
   [408] = "Request Timeout", [409] = "Conflict", [411] = "Length Required",
@@ -49,7 +50,7 @@ local function new_conn(server, sock)
   local c = setmetatable({
     server = server, sock = sock,
     parts = {}, nbytes = 0,        -- unparsed input
-    state = "head",                -- head | body | chunked | busy | closed
+    state = "head",                -- head | body | busy | closing | closed
     pending = 0,                   -- writes not yet completed
     after = nil,                   -- functions to run when pending == 0
     reading = false,
@@ -195,24 +196,18 @@ function Conn:on_eof()
     self.sock:read_stop()
     self.reading = false
   end
-  if self.state ~= "busy" then
-    -- answer what is complete, then close
-    self:process()
-    if self.state ~= "busy" then self:close_after_flush() end
-  end
+  -- answer a request that is complete, then close (see process)
+  if self.state ~= "busy" then self:process() end
 end
 
 function Conn:on_data(data)
+  if self.state == "busy" then
+    self.pipelined = true  -- not answered: the connection closes after this response
+    return
+  end
   local p = self.parts
   p[#p + 1] = data
   self.nbytes = self.nbytes + #data
-  if self.state == "busy" then
-    if self.nbytes > M.limits.pipeline_bytes and self.reading then
-      self.sock:read_stop()  -- backpressure on a pipelining client
-      self.reading = false
-    end
-    return
-  end
   self:process()
 end
 
@@ -237,11 +232,8 @@ local function parse_head(head)
   local line = line_end and head:sub(1, line_end - 1) or head
   local method, target, major, minor = line:match("^(%u+) (%S+) HTTP/(%d)%.(%d)$")
   if not method then return nil, "malformed request line" end
-  local req = {
-    method = method, target = target, version = major .. "." .. minor,
-    headers = {}, header_list = {},
-  }
-  if major ~= "1" then return nil, "unsupported HTTP version", 505 end
+  local req = { method = method, target = target, headers = {}, header_list = {} }
+  if major ~= "1" or minor ~= "1" then return nil, "unsupported HTTP version", 505 end
   local path, query = target:match("^([^?]*)%??(.*)$")
   req.path, req.query_string = path, query
   local pos = (line_end or #head) + 2
@@ -261,21 +253,11 @@ local function parse_head(head)
   return req
 end
 
--- Parses as many complete requests as the buffer holds; dispatches one.
+-- Parses the request in the buffer once it is complete, and dispatches it.
 function Conn:process()
-  if self.in_process then return end
-  self.in_process = true
-  while self.state == "head" or self.state == "body" or self.state == "chunked" do
+  while self.state == "head" or self.state == "body" do
     if self.state == "head" then
-      if self.nbytes == 0 then break end
       local s = self:joined()
-      -- tolerate blank lines between pipelined requests (RFC 9112 2.2)
-      local skip = s:match("^\r?\n()")
-      while skip do
-        s = s:sub(skip)
-        skip = s:match("^\r?\n()")
-      end
-      self:set_input(s)
       local e = s:find("\r\n\r\n", 1, true)
       if not e then
         if #s > M.limits.header_bytes then self:fail(431, "request header too large") end
@@ -286,85 +268,25 @@ function Conn:process()
       self:set_input(s:sub(e + 4))
       if not req then self:fail(status or 400, err); break end
       self.req = req
-      local h = req.headers
-      local te = h["transfer-encoding"]
-      local cl = h["content-length"]
-      if te then
-        if lower(te):match("chunked%s*$") then
-          self.state = "chunked"
-          self.body_parts, self.body_len = {}, 0
-          self.chunk_left = nil
-        else
-          self:fail(501, "unsupported transfer-encoding"); break
-        end
-      elseif cl then
-        local n = tonumber(cl:match("^%d+$"))
-        if not n then self:fail(400, "bad content-length"); break end
-        if n > M.limits.body_bytes then self:fail(413, "request body too large"); break end
-        self.state = "body"
-        self.need = n
-      else
-        self.state = "body"
-        self.need = 0
+      local cl = req.headers["content-length"]
+      self.need = cl and tonumber(cl:match("^%d+$")) or 0
+      if req.headers["transfer-encoding"] then
+        self:fail(411, "a request body needs Content-Length"); break
+      elseif cl and not cl:match("^%d+$") then
+        self:fail(400, "bad content-length"); break
+      elseif self.need > M.limits.body_bytes then
+        self:fail(413, "request body too large"); break
       end
-      if (self.state == "chunked" or self.need > self.nbytes)
-        and h.expect and lower(h.expect) == "100-continue" and req.version == "1.1" then
-        self:write("HTTP/1.1 100 Continue\r\n\r\n")
-      end
-    elseif self.state == "body" then
+      self.state = "body"
+    else
       if self.nbytes < self.need then break end
       local s = self:joined()
-      local body = s:sub(1, self.need)
-      self:set_input(s:sub(self.need + 1))
-      self:dispatch(body)
-    else -- chunked request body
-      local s = self:joined()
-      local pos, done = 1, false
-      while true do
-        if self.chunk_left == nil then
-          local e = s:find("\r\n", pos, true)
-          if not e then
-            if #s - pos > 1024 then self:fail(400, "bad chunk header") end
-            break
-          end
-          local size = tonumber(s:sub(pos, e - 1):match("^(%x+)"), 16)
-          if not size then self:fail(400, "bad chunk header"); break end
-          pos = e + 2
-          if size == 0 then
-            self.chunk_left = -1  -- trailers follow
-          else
-            if self.body_len + size > M.limits.body_bytes then
-              self:fail(413, "request body too large"); break
-            end
-            self.chunk_left = size
-          end
-        elseif self.chunk_left == -1 then
-          local e = s:find("\r\n", pos, true)
-          if not e then break end
-          if e == pos then pos = e + 2; done = true; break end
-          pos = e + 2  -- skip a trailer line
-        elseif self.chunk_left > 0 then
-          local avail = #s - pos + 1
-          if avail <= 0 then break end
-          local take = avail < self.chunk_left and avail or self.chunk_left
-          self.body_parts[#self.body_parts + 1] = s:sub(pos, pos + take - 1)
-          self.body_len = self.body_len + take
-          self.chunk_left = self.chunk_left - take
-          pos = pos + take
-        else -- chunk_left == 0: expect CRLF after data
-          if #s - pos + 1 < 2 then break end
-          if s:sub(pos, pos + 1) ~= "\r\n" then self:fail(400, "bad chunk terminator"); break end
-          pos = pos + 2
-          self.chunk_left = nil
-        end
-      end
-      if self.state ~= "chunked" then break end
-      self:set_input(s:sub(pos))
-      if not done then break end
-      self:dispatch(concat(self.body_parts))
+      self:set_input("")
+      -- bytes past the body are a pipelined request: not answered
+      if #s > self.need then self.pipelined = true end
+      self:dispatch(s:sub(1, self.need))
     end
   end
-  self.in_process = false
   if self.peer_eof and self.state ~= "busy" and self.state ~= "closed" and not self.closing then
     self:close_after_flush()
   end
@@ -375,13 +297,7 @@ function Conn:dispatch(body)
   req.body = body
   self.state = "busy"
   self:stop_idle()
-  local h = req.headers
-  local conn_hdr = lower(h.connection or "")
-  if req.version == "1.0" then
-    req.keep_alive = conn_hdr:find("keep%-alive") ~= nil
-  else
-    req.keep_alive = conn_hdr:find("close") == nil
-  end
+  req.keep_alive = lower(req.headers.connection or ""):find("close") == nil
   req.started = uv.hrtime()
   local res = setmetatable({ conn = self, req = req, done = false }, Res)
   self.res = res
@@ -408,21 +324,14 @@ function Conn:response_done(res)
       res.aborted and (" " .. res.aborted) or "", (uv.hrtime() - req.started) / 1e6))
   end
   if self.state == "closed" then return end
-  if res.close_conn or not req.keep_alive or self.peer_eof then
+  if res.close_conn or not req.keep_alive or self.peer_eof or self.pipelined then
     self.state = "closing"
     self:close_after_flush(res.reset_conn)
     return
   end
   self.state = "head"
   self.req = nil
-  self:read_start()
   self:start_idle()
-  if not self.in_process then
-    -- answer pipelined requests on the next loop turn (no deep recursion)
-    self.server:defer(function()
-      if self.state == "head" then self:process() end
-    end)
-  end
 end
 
 -- Response -----------------------------------------------------------------
@@ -444,7 +353,7 @@ local function head_text(res, status, headers, extra)
 end
 
 local function decide_close(res)
-  if not res.req.keep_alive or res.conn.peer_eof or res.conn.closing then
+  if not res.req.keep_alive or res.conn.peer_eof or res.conn.closing or res.conn.pipelined then
     res.close_conn = true
   end
 end
@@ -469,25 +378,16 @@ function Res:start_fixed(status, headers, length)
   self.status = status
   decide_close(self)
   self.headers_sent = true
-  self.mode = "raw"
   self.conn:write(head_text(self, status, headers, { "Content-Length: " .. length .. "\r\n" }))
 end
 
---- Starts a streamed response: chunked for HTTP/1.1, close-delimited for 1.0.
+--- Starts a streamed response (chunked transfer encoding).
 function Res:start(status, headers)
   assert(not self.headers_sent, "response already started")
   self.status = status
   decide_close(self)
-  local extra = {}
-  if self.req.version == "1.0" then
-    self.close_conn = true
-    self.mode = "raw"
-  else
-    self.mode = "chunked"
-    extra[1] = "Transfer-Encoding: chunked\r\n"
-  end
   self.headers_sent = true
-  self.conn:write(head_text(self, status, headers, extra))
+  self.conn:write(head_text(self, status, headers, { "Transfer-Encoding: chunked\r\n" }))
 end
 
 --- Writes `payload` (a string) as one chunk; `cb(err)` once it is handed to
@@ -501,10 +401,7 @@ function Res:chunk(payload, cb)
     if cb then cb(nil) end
     return true
   end
-  if self.mode == "chunked" then
-    return self.conn:write({ format("%x\r\n", #payload), payload, "\r\n" }, cb)
-  end
-  return self.conn:write(payload, cb)
+  return self.conn:write({ format("%x\r\n", #payload), payload, "\r\n" }, cb)
 end
 
 --- Raw bytes, no framing (a cut body, junk).
@@ -516,14 +413,10 @@ function Res:raw(data, cb)
   return self.conn:write(data, cb)
 end
 
---- Ends a streamed response cleanly (last-chunk for chunked encoding).
+--- Ends a streamed response cleanly (the last-chunk).
 function Res:finish()
   if self.done then return end
-  if self.mode == "chunked" then
-    self.conn:write("0\r\n\r\n")
-  else
-    self.close_conn = true
-  end
+  self.conn:write("0\r\n\r\n")
   self:_done()
 end
 
@@ -566,22 +459,6 @@ end
 local Server = {}
 Server.__index = Server
 
---- Runs `f` on the next loop iteration.
-function Server:defer(f)
-  local q = self.deferred
-  q[#q + 1] = f
-  if not self.check_active then
-    self.check_active = true
-    self.idle_handle:start(function()
-      local fs = self.deferred
-      self.deferred = {}
-      self.idle_handle:stop()
-      self.check_active = false
-      for _, g in ipairs(fs) do g() end
-    end)
-  end
-end
-
 --- host, port actually bound.
 function Server:address()
   local a = self.tcp:getsockname()
@@ -593,7 +470,6 @@ function Server:close()
   self.closed = true
   if not self.tcp:is_closing() then self.tcp:close() end
   for c in pairs(self.conns) do c:destroy("server closing") end
-  if not self.idle_handle:is_closing() then self.idle_handle:close() end
 end
 
 --- Listens on opts.host:opts.port; `opts.handler(req, res)` per request.
@@ -614,7 +490,7 @@ function M.listen(opts)
   end
   local server = setmetatable({
     tcp = tcp, handler = opts.handler, log = opts.log,
-    conns = {}, deferred = {}, idle_handle = uv.new_idle(),
+    conns = {},
   }, Server)
   ok, err = tcp:listen(opts.backlog or 511, function(lerr)
     if lerr then

@@ -1,0 +1,44 @@
+-- The simulator as its own rock.  Paths are relative to the repository root:
+--   luarocks make --deps-mode=none mock/openrouter-mock-dev-1.rockspec
+-- luv and lua-cjson may come from Debian (lua-luv, lua-cjson).
+rockspec_format = "3.0"
+package = "openrouter-mock"
+version = "dev-1"
+source = {
+  url = "git+file://.",
+}
+description = {
+  summary = "A local OpenRouter API simulator for tests: chat, streaming, routing, wire faults",
+  detailed = [[
+openrouter-mock serves OpenRouter's API (/api/v1: chat completions with
+and without streaming, models, endpoints, generation, key, credits) on
+127.0.0.1 from a single luv event loop: deterministic answers, simulated
+provider routing, and faults steered per request (error statuses,
+mid-stream errors, cut and reset connections, stalls, garbage).
+Meant for the test suites of OpenRouter clients.  Run it as
+`openrouter-mock --port 0`; it prints the URL it listens on.
+]],
+  license = "MIT",
+  labels = { "openrouter", "llm", "http", "sse", "testing" },
+}
+dependencies = {
+  "lua >= 5.1",
+  "luv",
+  "lua-cjson",
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["openrouter.mock"] = "mock/lua/openrouter/mock/init.lua",
+    ["openrouter.mock.faults"] = "mock/lua/openrouter/mock/faults.lua",
+    ["openrouter.mock.gen"] = "mock/lua/openrouter/mock/gen.lua",
+    ["openrouter.mock.http"] = "mock/lua/openrouter/mock/http.lua",
+    ["openrouter.mock.json"] = "mock/lua/openrouter/mock/json.lua",
+    ["openrouter.mock.models"] = "mock/lua/openrouter/mock/models.lua",
+    ["openrouter.mock.router"] = "mock/lua/openrouter/mock/router.lua",
+    ["openrouter.mock.sse"] = "mock/lua/openrouter/mock/sse.lua",
+  },
+  install = {
+    bin = { ["openrouter-mock"] = "mock/bin/openrouter-mock" },
+  },
+}
