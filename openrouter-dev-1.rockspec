@@ -36,6 +36,7 @@ build = {
       incdirs = { "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
     },
+    ["openrouter.accumulator"] = "lua/openrouter/accumulator.lua",
     ["openrouter.async"] = "lua/openrouter/async.lua",
     ["openrouter.callbacks"] = "lua/openrouter/callbacks.lua",
     ["openrouter.client"] = "lua/openrouter/client.lua",

@@ -195,26 +195,6 @@ describe("client", function()
       assert.are.equal(0, s2:info().new_connections)
     end)
 
-    it("accumulates reasoning and tool calls", function()
-      local s = assert(client():stream(req("mock/tools", "call the tools", {
-        tools = { { type = "function", ["function"] = { name = "get_weather", parameters = { type = "object" } } } },
-      })))
-      local final = assert(s:result())
-      local msg = final.choices[1].message
-      assert.are.equal("tool_calls", final.choices[1].finish_reason)
-      assert.is_true(#msg.tool_calls >= 1)
-      for _, tc in ipairs(msg.tool_calls) do
-        assert.truthy(tc.id)
-        assert.are.equal("function", tc.type)
-        assert.is_string(tc["function"].name)
-        local cjson = require("cjson")
-        assert.is_table(cjson.decode(tc["function"].arguments))
-      end
-      local r = assert(client():stream(req("mock/lorem:thinking"))):result()
-      assert.is_string(r.choices[1].message.reasoning)
-      assert.is_true(#r.choices[1].message.reasoning_details >= 1)
-    end)
-
     local function expect_raise(s)
       local ok, e = pcall(function() for _ in s do end end)
       assert.is_false(ok)

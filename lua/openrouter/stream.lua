@@ -1,204 +1,19 @@
---- Stream: a streaming chat completion as a coroutine-friendly iterator,
--- with accumulation of the deltas into a final response shaped like a
--- non-streaming chat() response.
+--- Stream: a streaming chat completion as a coroutine-friendly iterator;
+-- openrouter.accumulator merges its chunks into the final response.
 
 local cjson = require("cjson")
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local async = require("openrouter.async")
+local accumulator = require("openrouter.accumulator")
 
 local null = cjson.null
+
+local function is_str(v) return type(v) == "string" end
 local decode = cjson.decode
 local concat = table.concat
 
 local M = {}
-
------------------------------------------------------------- accumulator
-
-local function is_str(v) return type(v) == "string" end
-
-local function new_choice(index)
-  return {
-    index = index, content = {}, reasoning = {}, refusal = {},
-    details = {}, details_at = {}, tools = {}, tools_order = {},
-    extra = {}, logprobs = nil, saw = {},
-  }
-end
-
--- reasoning_details: appended in order; an entry with an `index` that was
--- seen before is merged into that entry (its text pieces concatenated).
-local DETAIL_TEXT = { text = true, summary = true, data = true }
-
-local function add_detail(c, det)
-  if type(det) ~= "table" then return end
-  local at = det.index
-  local cur = at ~= nil and at ~= null and c.details_at[at] or nil
-  if not cur then
-    cur = {}
-    for k, v in pairs(det) do cur[k] = v end
-    c.details[#c.details + 1] = cur
-    if at ~= nil and at ~= null then c.details_at[at] = cur end
-    return
-  end
-  for k, v in pairs(det) do
-    if DETAIL_TEXT[k] and is_str(v) and is_str(cur[k]) then
-      cur[k] = cur[k] .. v
-    elseif v ~= null then
-      cur[k] = v
-    end
-  end
-end
-
--- tool_calls: merged by index; id/type/name kept, arguments concatenated.
-local function add_tool_call(c, tc)
-  if type(tc) ~= "table" then return end
-  local at = tc.index
-  if at == nil or at == null then at = #c.tools_order end
-  local cur = c.tools[at]
-  if not cur then
-    cur = { index = at, args = {} }
-    c.tools[at] = cur
-    c.tools_order[#c.tools_order + 1] = at
-  end
-  for k, v in pairs(tc) do
-    if k == "function" and type(v) == "table" then
-      cur.fn = cur.fn or {}
-      for fk, fv in pairs(v) do
-        if fk == "arguments" then
-          if is_str(fv) then cur.args[#cur.args + 1] = fv end
-        elseif fv ~= null then
-          cur.fn[fk] = fv
-        end
-      end
-    elseif k ~= "index" and v ~= null then
-      cur[k] = v
-    end
-  end
-end
-
-local function append_all(dst, src)
-  if type(src) ~= "table" then return dst end
-  dst = dst or {}
-  for i = 1, #src do dst[#dst + 1] = src[i] end
-  return dst
-end
-
-local KNOWN_DELTA = {
-  role = true, content = true, reasoning = true, refusal = true,
-  reasoning_details = true, tool_calls = true, annotations = true, images = true,
-}
-
-local function add_choice(acc, ch)
-  local index = ch.index
-  if type(index) ~= "number" then index = 0 end
-  local c = acc.choices[index]
-  if not c then
-    c = new_choice(index)
-    acc.choices[index] = c
-    acc.order[#acc.order + 1] = index
-  end
-  local d = ch.delta
-  if type(d) == "table" then
-    if is_str(d.role) then c.role = d.role end
-    if is_str(d.content) then c.content[#c.content + 1] = d.content; c.saw.content = true end
-    if is_str(d.reasoning) then c.reasoning[#c.reasoning + 1] = d.reasoning end
-    if is_str(d.refusal) then c.refusal[#c.refusal + 1] = d.refusal end
-    if type(d.reasoning_details) == "table" then
-      for _, det in ipairs(d.reasoning_details) do add_detail(c, det) end
-    end
-    if type(d.tool_calls) == "table" then
-      for _, tc in ipairs(d.tool_calls) do add_tool_call(c, tc) end
-    end
-    c.annotations = append_all(c.annotations, d.annotations)
-    c.images = append_all(c.images, d.images)
-    for k, v in pairs(d) do
-      if not KNOWN_DELTA[k] and v ~= null then c.extra[k] = v end
-    end
-  end
-  if ch.finish_reason ~= nil and ch.finish_reason ~= null then
-    c.finish_reason = ch.finish_reason
-    acc.finished = true
-  end
-  if ch.native_finish_reason ~= nil and ch.native_finish_reason ~= null then
-    c.native_finish_reason = ch.native_finish_reason
-  end
-  local lp = ch.logprobs
-  if type(lp) == "table" then
-    c.logprobs = c.logprobs or {}
-    for k, v in pairs(lp) do
-      if type(v) == "table" then c.logprobs[k] = append_all(c.logprobs[k], v)
-      else c.logprobs[k] = v end
-    end
-  end
-end
-
---- A new, empty accumulator.
-function M.accumulator()
-  return { top = {}, choices = {}, order = {}, finished = false, chunks = 0 }
-end
-
---- Fold one decoded chunk into the accumulator.
-function M.accumulate(acc, chunk)
-  acc.chunks = acc.chunks + 1
-  for k, v in pairs(chunk) do
-    if k ~= "choices" and k ~= "object" and k ~= "error" then acc.top[k] = v end
-  end
-  if type(chunk.choices) == "table" then
-    for _, ch in ipairs(chunk.choices) do
-      if type(ch) == "table" then add_choice(acc, ch) end
-    end
-  end
-end
-
-local function nonempty(parts)
-  if #parts == 0 then return nil end
-  return concat(parts)
-end
-
---- The accumulated response, in the shape of a non-streaming chat() answer.
-function M.build(acc)
-  local out = {}
-  for k, v in pairs(acc.top) do out[k] = v end
-  out.object = "chat.completion"
-  local idx = {}
-  for i = 1, #acc.order do idx[i] = acc.order[i] end
-  table.sort(idx)
-  local choices = {}
-  for _, index in ipairs(idx) do
-    local c = acc.choices[index]
-    local msg = {}
-    for k, v in pairs(c.extra) do msg[k] = v end
-    msg.role = c.role or "assistant"
-    msg.content = concat(c.content)
-    msg.reasoning = nonempty(c.reasoning)
-    msg.refusal = nonempty(c.refusal)
-    if #c.details > 0 then msg.reasoning_details = c.details end
-    if #c.tools_order > 0 then
-      local calls = {}
-      for i, at in ipairs(c.tools_order) do
-        local t = c.tools[at]
-        local call = {}
-        for k, v in pairs(t) do
-          if k ~= "args" and k ~= "fn" then call[k] = v end
-        end
-        local fn = {}
-        for k, v in pairs(t.fn or {}) do fn[k] = v end
-        fn.arguments = concat(t.args)
-        call["function"] = fn
-        calls[i] = call
-      end
-      msg.tool_calls = calls
-    end
-    msg.annotations = c.annotations
-    msg.images = c.images
-    choices[#choices + 1] = {
-      index = index, message = msg, finish_reason = c.finish_reason,
-      native_finish_reason = c.native_finish_reason, logprobs = c.logprobs,
-    }
-  end
-  out.choices = choices
-  return out
-end
 
 ----------------------------------------------------------------- Stream
 
@@ -227,10 +42,10 @@ function Stream:_transport_error()
       body = req:body(),
     }, req))
   end
-  if not self._done_seen and not self._acc.finished then
+  if not self._done_seen and not accumulator.finished(self._acc) then
     local why = "stream ended without [DONE] or a finish reason"
     if not info.sse_clean then why = why .. " (an incomplete event was discarded)" end
-    if self._acc.chunks == 0 and info.bytes > 0 then
+    if accumulator.count(self._acc) == 0 and info.bytes > 0 then
       why = why .. "; received: " .. client._preview(req:head())
     end
     return errors.new(client:_decorate({ kind = "protocol", message = why }, req))
@@ -249,7 +64,7 @@ end
 -- Fail the stream: remember the error, stop the transfer.
 function Stream:_fail(e)
   if not self._err then
-    e.partial = M.build(self._acc)
+    e.partial = accumulator.build(self._acc)
     self._err = e
   end
   self._req:cancel()
@@ -280,7 +95,7 @@ function Stream:_take(events)
         return false
       end
       if self.request_id == nil and is_str(chunk.id) then self.request_id = chunk.id end
-      M.accumulate(self._acc, chunk)
+      accumulator.add(self._acc, chunk)
       local err = chunk.error
       if type(err) == "table" then
         local code = err.code
@@ -338,7 +153,7 @@ function Stream:_retry(e)
   self._attempts = self._attempts or {}
   local n = #self._attempts + 1
   local delay = nil
-  if self._acc.chunks == 0 and self._restart then
+  if accumulator.count(self._acc) == 0 and self._restart then
     delay = self._client:_retry_delay(e, n, self._max_retries or 0)
   end
   self._attempts[n] = { status = e.status, kind = e.kind, delay = delay }
@@ -463,12 +278,12 @@ function Stream:result()
     if chunk == nil then break end
   end
   if self._err then return nil, self._err end
-  return M.build(self._acc)
+  return accumulator.build(self._acc)
 end
 
 --- What has been accumulated so far (also after an error or a cancel).
 function Stream:partial()
-  return M.build(self._acc)
+  return accumulator.build(self._acc)
 end
 
 --- The error that ended the stream, if any.
@@ -505,7 +320,7 @@ end
 function M.new(client, req)
   return setmetatable({
     _client = client, _req = req, _queue = {}, _qhead = 1, _qn = 0,
-    _acc = M.accumulator(), _done_seen = false, _ended = false,
+    _acc = accumulator.new(), _done_seen = false, _ended = false,
   }, Stream)
 end
 
