@@ -4,7 +4,7 @@
 -- to completion before it returns; under "manual" client:update() drives it.
 local openrouter = require("openrouter")
 local core = require("openrouter.core")
-local client_mod = require("openrouter.client")
+local retry = require("openrouter.retry")
 local mock = require("support.mock_server")
 
 local pump = require("support.pump")
@@ -252,9 +252,9 @@ describe("callback style", function()
     end)
 
     it("cancels a chat while it backs off before a retry", function()
-      local backoff = client_mod.BACKOFF.base
-      client_mod.BACKOFF.base = 5
-      finally(function() client_mod.BACKOFF.base = backoff end)
+      local backoff = retry.BACKOFF.base
+      retry.BACKOFF.base = 5
+      finally(function() retry.BACKOFF.base = backoff end)
       local e
       local h = mc:chat(echo("x"), {
         headers = { ["X-Mock-Fault"] = "status=503;times=1;key=" .. tostring(core.now()) },
@@ -262,7 +262,7 @@ describe("callback style", function()
         on_error = function(err) e = err end,
       })
       -- wait for the first (failed) attempt, then cancel during the pause
-      pump(mc, function() return h._token.req and h._token.req:result() ~= nil end)
+      pump(mc, function() return h._token.req and h._token.req:outcome() ~= nil end)
       for _ = 1, 5 do mc:update(); core.sleep(0.005) end
       local t0 = core.now()
       h:cancel()

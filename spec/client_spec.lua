@@ -304,6 +304,95 @@ describe("client", function()
     end)
   end)
 
+  describe("the core request (openrouter.core)", function()
+    local core = require("openrouter.core")
+    local cjson = require("cjson")
+
+    local function start(multi, extra_headers)
+      local headers = { "Content-Type: application/json", "Authorization: Bearer " .. KEY }
+      for _, h in ipairs(extra_headers or {}) do headers[#headers + 1] = h end
+      return multi:request{
+        url = srv.url .. "/chat/completions", stream = true, headers = headers,
+        body = cjson.encode(req("mock/echo", "one two three", { stream = true })),
+      }
+    end
+
+    -- Drain with events(into [, full]) until it says the transfer ended.
+    local function drain(multi, r, full)
+      local into, got = {}, {}
+      while true do
+        local n, ended = r:events(into, full)
+        for i = 1, n do got[#got + 1] = into[i] end
+        if ended then return got end
+        multi:wait(1)
+      end
+    end
+
+    it("events(into) hands over data strings and says when the transfer is over", function()
+      local multi = core.multi_new()
+      local r = start(multi)
+      assert.is_nil(r:outcome())
+      local into = { "stale" }
+      local n, ended = r:events(into)
+      assert.same({ 0, false }, { n, ended })
+      assert.equal("stale", into[1])             -- an empty queue touches nothing
+      local got = drain(multi, r)
+      assert.is_true(#got >= 4)
+      for _, d in ipairs(got) do assert.is_string(d) end
+      assert.equal("[DONE]", got[#got])
+      assert.same({ 0, true }, { r:events({}) })
+      multi:close()
+    end)
+
+    it("events(into, true) hands over { type, data, id } tables (the debug trace)", function()
+      local multi = core.multi_new()
+      local got = drain(multi, start(multi), true)
+      assert.equal("message", got[1].type)
+      assert.is_string(got[1].data)
+      assert.equal("", got[1].id)
+      assert.equal("[DONE]", got[#got].data)
+      multi:close()
+    end)
+
+    it("outcome() gives what the end of a transfer needs in one table", function()
+      local multi = core.multi_new()
+      local r = start(multi)
+      drain(multi, r)
+      local out = r:outcome()
+      assert.equal(200, out.status)
+      assert.equal("sse", out.mode)
+      assert.is_true(out.clean)
+      assert.is_true(out.bytes > 0)
+      assert.truthy(out.request_id:match("^gen%-"))
+      assert.equal(r:headers()["x-generation-id"], out.request_id)
+      assert.truthy(out.content_type:find("text/event-stream", 1, true))
+      assert.is_nil(out.kind)
+      multi:close()
+    end)
+
+    it("outcome() of a cancelled, a closed and a failed request", function()
+      local multi = core.multi_new()
+      local slow = start(multi, { "X-Mock-Delay-Ms: 500" })
+      local closing = start(multi, { "X-Mock-Delay-Ms: 500" })
+      multi:wait(0.05)
+      slow:cancel()
+      assert.same({ "cancelled", "cancelled" }, { slow:outcome().kind, slow:outcome().message })
+      closing:close()
+      assert.same({ "cancelled", "cancelled" }, { closing:outcome().kind, closing:outcome().message })
+      local last = start(multi, { "X-Mock-Delay-Ms: 500" })
+      multi:close()
+      assert.same({ "cancelled", "client closed" }, { last:outcome().kind, last:outcome().message })
+      local refused = core.multi_new()
+      local r = refused:request{ url = "http://127.0.0.1:1/" }
+      while not r:outcome() do refused:wait(1) end
+      local out = r:outcome()
+      assert.equal("network", out.kind)
+      assert.is_string(out.which)
+      assert.equal(0, out.status)
+      refused:close()
+    end)
+  end)
+
   describe("other endpoints", function()
     it("lists models, reads a generation, the key and credits", function()
       local c = client()

@@ -78,7 +78,7 @@ function Task:cancel()
 end
 
 local function cancelled_error()
-  return errors.new{ kind = "cancelled", message = "task cancelled" }
+  return errors.cancelled("task")
 end
 
 --- The running task, or nil when the current coroutine is not one of ours.

@@ -101,12 +101,9 @@ function Handle:cancel()
     local t = self._token
     t.cancelled = true
     if t.req then t.req:cancel() end
-    self._err = errors.new{ kind = "cancelled", message = "request cancelled" }
     self._client:_kick()
   end
-  if self._err == nil then
-    self._err = errors.new{ kind = "cancelled", message = "request cancelled" }
-  end
+  if self._err == nil then self._err = errors.cancelled("request") end
 end
 
 -- Call a user callback, protected (it may wait, on every Lua).  Returns

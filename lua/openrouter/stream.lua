@@ -1,17 +1,20 @@
 --- Stream: a streaming chat completion as a coroutine-friendly iterator;
 -- openrouter.accumulator merges its chunks into the final response.
+--
+-- The transfer's SSE events are queued in C; the stream takes their data
+-- strings a batch at a time (req:events) and decodes one chunk per next()
+-- call, so what the accumulator holds is exactly what was handed out.
 
 local cjson = require("cjson")
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
+local http_errors = require("openrouter.http_errors")
 local async = require("openrouter.async")
 local accumulator = require("openrouter.accumulator")
 
-local null = cjson.null
-
-local function is_str(v) return type(v) == "string" end
 local decode = cjson.decode
 local concat = table.concat
+local now = core.now
 
 local M = {}
 
@@ -23,188 +26,152 @@ local Stream = {}
 Stream.__index = Stream
 Stream.__name = "openrouter.Stream"
 
--- Build the terminal error of a finished transfer, or nil when it ended
--- cleanly.  `self._done` is true when [DONE] arrived.
-function Stream:_transport_error()
-  local client, req = self._client, self._req
-  local failed = client:_transport_error(req)
-  if failed then return failed end
-  local status = req:status()
-  local info = req:info()
-  if status < 200 or status >= 300 then
-    return client:_http_error(req)
-  end
-  if info.mode ~= "sse" then
-    local ct = req:headers()["content-type"] or "no content type"
-    return errors.new(client:_decorate({
-      kind = "protocol",
-      message = "expected text/event-stream, got " .. ct .. ": " .. client._preview(req:head()),
-      body = req:body(),
-    }, req))
-  end
-  if not self._done_seen and not accumulator.finished(self._acc) then
-    local why = "stream ended without [DONE] or a finish reason"
-    if not info.sse_clean then why = why .. " (an incomplete event was discarded)" end
-    if accumulator.count(self._acc) == 0 and info.bytes > 0 then
-      why = why .. "; received: " .. client._preview(req:head())
-    end
-    return errors.new(client:_decorate({ kind = "protocol", message = why }, req))
-  end
-  return nil
-end
-
 -- Debug trace: the current transfer is over (once per transfer).
-function Stream:_trace_done(e)
-  if self._client._trace and self._traced ~= self._req then
+local function trace_done(self, e)
+  if self._trace and self._traced ~= self._req then
     self._traced = self._req
-    self._client:_trace_done(self._req, e)
+    self._trace:done(self._req, e)
   end
 end
 
--- Fail the stream: remember the error, stop the transfer.
-function Stream:_fail(e)
+-- Fail the stream: remember the error, stop the transfer, drop the queue.
+local function fail(self, e)
   if not self._err then
     e.partial = accumulator.build(self._acc)
     self._err = e
   end
   self._req:cancel()
   self._ended = true
-  self:_trace_done(e)
+  self._raw, self._ri, self._rn = {}, 1, 0
+  trace_done(self, e)
 end
 
--- Decode queued events into chunks.  Returns false once the stream failed.
-function Stream:_take(events)
-  local q = self._queue
-  local traced = self._client._trace
-  for i = 1, #events do
-    local data = events[i].data
-    if traced then self._client:_trace_event(events[i]) end
-    if self._done_seen then
-      -- anything after [DONE] is not part of the answer; keep it visible
-      self._after_done = (self._after_done or 0) + 1
-    elseif data == "[DONE]" then
-      self._done_seen = true
-    else
-      local ok, chunk = pcall(decode, data)
-      if not ok or type(chunk) ~= "table" then
-        self:_fail(errors.new(self._client:_decorate({
-          kind = "protocol",
-          message = "a data event is not a JSON object: " .. self._client._preview(data),
-          body = data,
-        }, self._req)))
-        return false
-      end
-      if self.request_id == nil and is_str(chunk.id) then self.request_id = chunk.id end
-      accumulator.add(self._acc, chunk)
-      local err = chunk.error
-      if type(err) == "table" then
-        local code = err.code
-        self:_fail(errors.new(self._client:_decorate({
-          kind = "api",
-          status = self._req:status(),
-          code = code ~= null and code or nil,
-          message = is_str(err.message) and err.message or "error in stream",
-          metadata = type(err.metadata) == "table" and err.metadata or nil,
-          retryable = false,
-          chunk = chunk,
-        }, self._req)))
-        return false
-      end
-      local n = self._qn + 1
-      q[n] = chunk
-      self._qn = n
-    end
+-- The one place a data event becomes a chunk: decoded, accumulated, its
+-- error checked.  Returns the chunk; nil for [DONE], for an event after
+-- it, or when the stream failed (then self._err is set).
+local function take(self, data)
+  if self._done_seen then
+    -- anything after [DONE] is not part of the answer: counted in info()
+    self._after_done = self._after_done + 1
+    return nil
   end
-  return true
+  if data == "[DONE]" then
+    self._done_seen = true
+    return nil
+  end
+  local ok, chunk = pcall(decode, data)
+  if not ok or type(chunk) ~= "table" then
+    fail(self, http_errors.bad_event(self._req, data))
+    return nil
+  end
+  if self.request_id == nil and type(chunk.id) == "string" then self.request_id = chunk.id end
+  accumulator.add(self._acc, chunk)
+  if type(chunk.error) == "table" then
+    fail(self, http_errors.chunk_error(self._req, chunk))
+    return nil
+  end
+  return chunk
 end
 
--- Make at least one chunk available, or end the stream.  Waits through
--- the client's loop adapter (blocks, or yields).  With a deadline
--- (core.now() seconds), returns false once it has passed and nothing came.
-function Stream:_fill(deadline)
-  local req = self._req
-  while not self._ended do
-    local evs = req:events()
-    if #evs > 0 and not self:_take(evs) then return end
-    if self._qhead <= self._qn then return end
-    if req:result() ~= nil then
-      evs = req:events()
-      if #evs > 0 and not self:_take(evs) then return end
-      if self._qhead <= self._qn then return end
-      local e = self:_transport_error()
-      self:_trace_done(e)
-      if e and self:_retry(e) then
-        req = self._req
-      else
-        self._ended = true
-        if e then self:_fail(e) end
-        return
-      end
-    else
-      if deadline and core.now() >= deadline then return false end
-      self._client:_wait(req, deadline)
-    end
-  end
-end
-
--- Retry a failed transfer when nothing of it reached the user yet.
--- Returns true when a new transfer was started.
-function Stream:_retry(e)
-  self._attempts = self._attempts or {}
-  local n = #self._attempts + 1
-  local delay = nil
-  if accumulator.count(self._acc) == 0 and self._restart then
-    delay = self._client:_retry_delay(e, n, self._max_retries or 0)
-  end
-  self._attempts[n] = { status = e.status, kind = e.kind, delay = delay }
-  if not delay then
-    e.attempts = self._attempts
-    return false
-  end
+-- The transfer is over and its queue drained: retry it when it failed
+-- before anything reached the user and the policy allows.  Returns true
+-- when a new transfer was started.
+local function retried(self, e)
+  local delay = self._retry:failed(e, accumulator.count(self._acc) == 0 and self._restart ~= nil)
+  if not delay then return false end
   self._client:_sleep(delay, function() return self._ended end)
   if self._ended then return false end   -- cancelled while backing off
-  local req, err = self._restart()
+  local req = self._restart()
   if not req then
-    e.attempts = self._attempts
-    return false, err
+    e.attempts = self._retry.attempts
+    return false
   end
   self._req:close()
   self._req = req
   return true
 end
 
---- The next decoded chunk, or nil at the end.  Raises the error object
---- when the stream failed (after the chunks that arrived before it).
----@return table|nil
-function Stream:next()
+-- Queue the data of the next events, or end the stream.  Waits through
+-- the client's loop adapter (blocks, or yields).  With a deadline
+-- (core.now() seconds), returns false once it has passed and nothing came
+-- (after at least one wait: a deadline already passed still lets the
+-- transfers take one step).
+local function fill(self, deadline)
+  local waited = false
+  while not self._ended do
+    local req = self._req
+    local n, ended = req:events(self._raw, self._trace ~= nil)
+    if n > 0 then
+      local raw = self._raw
+      if self._trace then
+        for i = 1, n do
+          self._trace:event(raw[i])
+          raw[i] = raw[i].data
+        end
+      end
+      self._ri, self._rn = 1, n
+      return true
+    end
+    if ended then
+      local e = http_errors.stream_end(req, req:outcome(),
+        self._done_seen or accumulator.finished(self._acc), accumulator.count(self._acc))
+      trace_done(self, e)
+      if not (e and retried(self, e)) then
+        self._ended = true
+        if e then fail(self, e) end
+        return true
+      end
+    else
+      if deadline and waited and now() >= deadline then return false end
+      self._client:_wait(req, deadline)
+      waited = true
+    end
+  end
+  return true
+end
+
+-- next(), with an absolute deadline (core.now() seconds) or none.
+function Stream:_next(deadline)
+  while true do
+    local i = self._ri
+    if i <= self._rn then
+      local raw = self._raw
+      local data = raw[i]
+      raw[i] = nil
+      self._ri = i + 1
+      local chunk = take(self, data)
+      if chunk then return chunk end
+    elseif self._ended then
+      if self._err then errors.raise(self._err) end
+      return nil
+    elseif fill(self, deadline) == false then
+      return false
+    end
+  end
+end
+
+--- The next decoded chunk; nil at the end.  With `timeout` (seconds): false
+--- when it passed and no chunk came (0 polls: the transfers take one step
+--- without blocking).  Raises the error object when the stream failed
+--- (after the chunks that arrived before it).
+---@param timeout number|nil
+---@return table|false|nil
+function Stream:next(timeout)
+  if timeout == nil then return self:_next(nil) end
+  if type(timeout) ~= "number" then error("stream:next: 'timeout' must be a number of seconds", 2) end
+  return self:_next(now() + timeout)
+end
+
+-- for chunk in stream do: the generic for passes (nil, previous chunk).
+function Stream:__call()
   return self:_next(nil)
 end
-
--- next(), or false when `deadline` passes before a chunk arrives.
-function Stream:_next(deadline)
-  if self._qhead > self._qn then
-    self._queue, self._qhead, self._qn = {}, 1, 0
-    if self:_fill(deadline) == false then return false end
-  end
-  local q = self._queue
-  local h = self._qhead
-  if h <= self._qn then
-    local chunk = q[h]
-    q[h] = nil
-    self._qhead = h + 1
-    return chunk
-  end
-  if self._err then errors.raise(self._err) end
-  return nil
-end
-
-Stream.__call = Stream.next
 
 local function delta_text(chunk)
   local ch = chunk.choices and chunk.choices[1]
   local d = type(ch) == "table" and ch.delta
   local s = type(d) == "table" and d.content
-  if is_str(s) and s ~= "" then return s end
+  if type(s) == "string" and s ~= "" then return s end
   return nil
 end
 
@@ -234,7 +201,7 @@ function Stream:text(opts)
     -- counted from when the caller is done with the previous string (it
     -- asks again): the next one comes >= N ms later, however long the
     -- caller's loop body ran, as for on_text callbacks
-    if last > -math.huge then last = core.now() end
+    if last > -math.huge then last = now() end
     local parts, deadline = {}, nil
     while true do
       local ok, chunk = async.pcall(self._next, self, deadline)
@@ -249,7 +216,7 @@ function Stream:text(opts)
         local s = delta_text(chunk)
         if s then
           parts[#parts + 1] = s
-          local t = core.now()
+          local t = now()
           if t - last >= every then break end
           deadline = last + every
         end
@@ -257,9 +224,9 @@ function Stream:text(opts)
     end
     if #parts == 0 then return nil end
     -- at the end too: never two strings within N ms
-    local wait = last + every - core.now()
+    local wait = last + every - now()
     if wait > 0 then self._client:_sleep(wait) end
-    last = core.now()
+    last = now()
     return concat(parts)
   end
 end
@@ -270,7 +237,7 @@ end
 ---@return openrouter.Error|nil err
 function Stream:result()
   while true do
-    local ok, chunk = async.pcall(self.next, self)
+    local ok, chunk = async.pcall(self._next, self)
     if not ok then
       if errors.is(chunk) then return nil, chunk end
       error(chunk, 0)
@@ -294,23 +261,24 @@ end
 --- Close the connection now; later reads report "cancelled".
 function Stream:cancel()
   if self._ended then return end
-  self._queue, self._qhead, self._qn = {}, 1, 0
-  self:_fail(errors.new(self._client:_decorate({
-    kind = "cancelled", message = "stream cancelled",
-  }, self._req)))
+  fail(self, errors.cancelled("stream", nil, http_errors.decorate({}, self._req)))
   self._client:_kick()       -- wake whoever waits on it, from any context
 end
 
 Stream.close = Stream.cancel
 Stream.__close = Stream.cancel
-Stream.__gc = function(self) if self._req then self._req:cancel() end end
 
 --- HTTP status (0 before the response line).
 function Stream:status() return self._req:status() end
 --- Response headers, lower-cased names.
 function Stream:headers() return self._req:headers() end
---- Transfer details: bytes, comments (keep-alives), timings, http_version.
-function Stream:info() return self._req:info() end
+--- Transfer details: bytes, comments (keep-alives), timings, http_version;
+--- after_done: events that came after [DONE] (not part of the answer).
+function Stream:info()
+  local t = self._req:info()
+  t.after_done = self._after_done
+  return t
+end
 
 function Stream:__tostring()
   return "openrouter.Stream(" .. (self._ended and (self._err and self._err.kind or "done") or "open") .. ")"
@@ -319,8 +287,9 @@ end
 --- Wrap a started streaming request.
 function M.new(client, req)
   return setmetatable({
-    _client = client, _req = req, _queue = {}, _qhead = 1, _qn = 0,
-    _acc = accumulator.new(), _done_seen = false, _ended = false,
+    _client = client, _req = req, _trace = client._trace,
+    _raw = {}, _ri = 1, _rn = 0,     -- data strings taken from req, not yet decoded
+    _acc = accumulator.new(), _done_seen = false, _after_done = 0, _ended = false,
   }, Stream)
 end
 
