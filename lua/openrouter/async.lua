@@ -73,7 +73,7 @@ function Task:cancel()
   local w = self._waiting
   if w then
     if w.req then w.req:cancel() end
-    if w.client then w.client:_kick() end
+    if w.client then w.client._loop.kick(w.client) end
   end
 end
 

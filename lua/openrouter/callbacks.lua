@@ -101,7 +101,7 @@ function Handle:cancel()
     local t = self._token
     t.cancelled = true
     if t.req then t.req:cancel() end
-    self._client:_kick()
+    self._client._loop.kick(self._client)
   end
   if self._err == nil then self._err = errors.cancelled("request") end
 end
@@ -109,6 +109,12 @@ end
 -- Call a user callback, protected (it may wait, on every Lua).  Returns
 -- true, or false, the error and a traceback.
 local call = async.pcall_tb
+
+-- An error with no caller left: where the host reports errors.
+local function report(h, msg)
+  local client = h._client
+  client._loop.report(client, msg)
+end
 
 -- Fire the one terminal callback.
 local function finish(h, name, value)
@@ -118,10 +124,10 @@ local function finish(h, name, value)
   if f then
     local ok, err, tb = call(f, value, h)
     if not ok then
-      h._client:_report("openrouter: " .. name .. " raised: " .. tostring(err) .. "\n" .. tb)
+      report(h, "openrouter: " .. name .. " raised: " .. tostring(err) .. "\n" .. tb)
     end
   elseif name == "on_error" and not h._user_cancel then
-    h._client:_report("openrouter: a callback-style request failed and has no on_error: " .. tostring(value))
+    report(h, "openrouter: a callback-style request failed and has no on_error: " .. tostring(value))
   end
 end
 
@@ -164,7 +170,9 @@ local function run_stream(h)
     if nbuf == 0 then return true end
     if final then                      -- the last one keeps the spacing too
       local wait = last + coalesce - now()
-      if wait > 0 then h._client:_sleep(wait, function() return h._status ~= "running" end) end
+      if wait > 0 then
+        h._client._loop.sleep(h._client, wait, function() return h._status ~= "running" end)
+      end
       if h._status ~= "running" then return false end
     end
     local text = table.concat(buf, "", 1, nbuf)
@@ -221,7 +229,7 @@ end
 --- Drive a started stream with callbacks.  Returns the handle.
 function M.stream(client, s, cbs)
   local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", stream = s }, Handle)
-  h._task = client:_spawn(function() run_stream(h) end)
+  h._task = client._loop.spawn(client, function() run_stream(h) end)
   return h
 end
 
@@ -240,7 +248,7 @@ end
 function M.chat(client, req, opts, cbs)
   local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", _token = {} }, Handle)
   opts._token = h._token
-  h._task = client:_spawn(function() run_chat(h, req, opts) end)
+  h._task = client._loop.spawn(client, function() run_chat(h, req, opts) end)
   return h
 end
 

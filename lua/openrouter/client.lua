@@ -8,6 +8,7 @@ local retry = require("openrouter.retry")
 local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
 local trace = require("openrouter.trace")
+local loop = require("openrouter.loop")
 
 local json = cjson.new()
 
@@ -32,28 +33,6 @@ Client.__name = "openrouter.Client"
 
 function Client:__tostring()
   return "openrouter.Client(" .. self.base_url .. ")"
-end
-
-local function resolve_loop(loop)
-  if loop == nil then
-    -- blocking an nginx worker is never right: inside OpenResty the default is "ngx"
-    local ngx = rawget(_G, "ngx")
-    loop = (type(ngx) == "table" and type(ngx.get_phase) == "function") and "ngx" or "blocking"
-  end
-  if type(loop) == "table" then
-    if type(loop.wait) ~= "function" then
-      error("openrouter.new: a loop adapter needs a wait(client) function", 3)
-    end
-    return loop
-  end
-  if type(loop) ~= "string" or not loop:match("^[%w_]+$") then
-    error("openrouter.new: 'loop' must be an adapter name or table", 3)
-  end
-  local ok, mod = pcall(require, "openrouter.loop." .. loop)
-  if not ok then
-    error("openrouter.new: loop '" .. loop .. "' is not available: " .. tostring(mod), 3)
-  end
-  return mod
 end
 
 local function merge(defaults, over)
@@ -86,6 +65,7 @@ function M.new(opts)
   check_opt(opts, "headers", "table")
   check_opt(opts, "limits", "table")
   local retries = check_opt(opts, "max_retries", "number") or 2
+  local adapter = loop.resolve(opts.loop, 2)
   local self = setmetatable({
     base_url = base,
     app_url = check_opt(opts, "app_url", "string"),
@@ -98,11 +78,10 @@ function M.new(opts)
     ca_file = check_opt(opts, "ca_file", "string"),
     ca_path = check_opt(opts, "ca_path", "string"),
     insecure = opts.insecure == true,
-    _loop = resolve_loop(opts.loop),
     _multi = core.multi_new(),
     _trace = trace.new(opts.debug, key),
   }, Client)
-  if self._loop.attach then self._loop.attach(self) end
+  loop.attach(self, adapter)          -- self._loop: every hook; self._loopstate
   if self.insecure then
     io.stderr:write("openrouter: WARNING: TLS certificate verification is off (insecure = true)\n")
   end
@@ -146,7 +125,7 @@ end
 
 -- Start one HTTP request on the multi.  Returns the core request, or nil
 -- and a validation error (nothing sent).
-function Client:_start(method, path, body, sse, opts)
+local function start(self, method, path, body, sse, opts)
   local headers, err = header_list(self, opts, sse)
   if not headers then return nil, err end
   local to = merge(self.timeout, opts.timeout)
@@ -169,59 +148,15 @@ function Client:_start(method, path, body, sse, opts)
     ca_path = self.ca_path,
     insecure = self.insecure,
   }
-  self:_kick()
+  self._loop.kick(self)
   return req
 end
 
---- Let transfers progress: blocks or yields, per the loop adapter, until
---- `req` (optional) may have news or `deadline` (core.now() seconds,
---- optional) has passed.  Adapters may return earlier.
-function Client:_wait(req, deadline)
-  self._loop.wait(self, req, deadline)
-end
-
---- Pause (between retries).  `cond` (optional): a function; when it turns
---- true (a cancel), an adapter that can tell may end the pause early.
-function Client:_sleep(seconds, cond)
-  if self._loop.sleep then return self._loop.sleep(self, seconds, cond) end
-  local deadline = core.now() + seconds
-  while core.now() < deadline and not (cond and cond()) do self._loop.wait(self, nil, deadline) end
-end
-
---- A request was started or cancelled: tell the loop adapter.
-function Client:_kick()
-  local kick = self._loop.kick
-  if kick then kick(self) end
-end
-
---- Raise a clear error when waiting is impossible here (e.g. the nvim
---- loop outside openrouter.async).
-function Client:_check_wait()
-  local check = self._loop.check
-  if check then check(self) end
-end
-
---- Run fn where it may wait: a task of the loop, or (blocking loop) now.
-function Client:_spawn(fn)
-  local spawn = self._loop.spawn
-  if spawn then return spawn(self, fn) end
-  fn()
-  return nil
-end
-
---- An error with no caller left (a callback raised, a task failed):
---- raise it where the host reports errors.
-function Client:_report(msg)
-  local report = self._loop.report
-  if report then return report(self, msg) end
-  error(msg, 0)
-end
-
---- Block (or yield) until the request has finished; its outcome.
-function Client:_complete(req)
+-- Block (or yield) until the request has finished; its outcome.
+local function complete(self, req)
   local out = req:outcome()
   while not out do
-    self:_wait(req)
+    self._loop.wait(self, req)
     out = req:outcome()
   end
   return out
@@ -241,23 +176,23 @@ end
 -- One JSON request/response with retries.  Returns decoded body or nil, err.
 function Client:_json(method, path, body, opts)
   opts = opts or {}
-  self:_check_wait()
+  self._loop.check(self)
   local policy = retry.new(opts.max_retries or self.max_retries)
   -- opts._token (callback handles): { cancelled = bool, req = current request }
   local token = opts._token
   local cancelled = token and function() return token.cancelled end
   while true do
-    local req, err = self:_start(method, path, body, false, opts)
+    local req, err = start(self, method, path, body, false, opts)
     if not req then return nil, err end
     if token then token.req = req end
     local res
-    res, err = json_response(req, self:_complete(req))
+    res, err = json_response(req, complete(self, req))
     if self._trace then self._trace:done(req, err) end
     req:close()
     if res then return res end
     local delay = policy:failed(err)
     if not delay then return nil, err end
-    self:_sleep(delay, cancelled)
+    self._loop.sleep(self, delay, cancelled)
     if token and token.cancelled then
       return nil, errors.cancelled("request", nil, { attempts = policy.attempts })
     end
@@ -315,7 +250,7 @@ function Client:chat(req, opts)
   end
   local o, err = check_request(self, req, opts, "chat")
   if not o then return nil, err end
-  self:_check_wait()
+  self._loop.check(self)
   if req.stream then
     local s
     s, err = self:stream(req, { headers = o.headers, timeout = o.timeout, limits = o.limits,
@@ -352,16 +287,10 @@ function Client:stream(req, opts)
   local body
   body, err = encode(t)
   if not body then return nil, err end
-  local function start()
-    return self:_start("POST", "/chat/completions", body, true, o)
+  local function restart()
+    return start(self, "POST", "/chat/completions", body, true, o)
   end
-  local r
-  r, err = start()
-  if not r then return nil, err end
-  local s = stream_mod.new(self, r)
-  s._restart = start
-  s._retry = retry.new(o.max_retries or self.max_retries)
-  return s
+  return stream_mod.open(self, restart, retry.new(o.max_retries or self.max_retries))
 end
 
 local function urlencode(s)
@@ -422,15 +351,13 @@ end
 --- is harmless.  Returns a count of pending work, 0 when idle.
 ---@return integer
 function Client:update()
-  local update = self._loop.update
-  if update then return update(self) end
-  return self._multi:perform()
+  return self._loop.update(self)
 end
 
 --- Close the client's transport: every request in flight is cancelled.
 function Client:close()
   self._multi:close()
-  if self._loop.detach then self._loop.detach(self) end
+  self._loop.detach(self)
 end
 
 M.Client = Client

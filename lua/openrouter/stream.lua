@@ -77,9 +77,9 @@ end
 -- before anything reached the user and the policy allows.  Returns true
 -- when a new transfer was started.
 local function retried(self, e)
-  local delay = self._retry:failed(e, accumulator.count(self._acc) == 0 and self._restart ~= nil)
+  local delay = self._retry:failed(e, accumulator.count(self._acc) == 0)
   if not delay then return false end
-  self._client:_sleep(delay, function() return self._ended end)
+  self._loop.sleep(self._client, delay, function() return self._ended end)
   if self._ended then return false end   -- cancelled while backing off
   local req = self._restart()
   if not req then
@@ -123,7 +123,7 @@ local function fill(self, deadline)
       end
     else
       if deadline and waited and now() >= deadline then return false end
-      self._client:_wait(req, deadline)
+      self._loop.wait(self._client, req, deadline)
       waited = true
     end
   end
@@ -225,7 +225,7 @@ function Stream:text(opts)
     if #parts == 0 then return nil end
     -- at the end too: never two strings within N ms
     local wait = last + every - now()
-    if wait > 0 then self._client:_sleep(wait) end
+    if wait > 0 then self._loop.sleep(self._client, wait) end
     last = now()
     return concat(parts)
   end
@@ -262,7 +262,7 @@ end
 function Stream:cancel()
   if self._ended then return end
   fail(self, errors.cancelled("stream", nil, http_errors.decorate({}, self._req)))
-  self._client:_kick()       -- wake whoever waits on it, from any context
+  self._loop.kick(self._client)   -- wake whoever waits on it, from any context
 end
 
 Stream.close = Stream.cancel
@@ -284,10 +284,17 @@ function Stream:__tostring()
   return "openrouter.Stream(" .. (self._ended and (self._err and self._err.kind or "done") or "open") .. ")"
 end
 
---- Wrap a started streaming request.
-function M.new(client, req)
+--- Start a stream: `start()` starts a transfer (the core request, or nil
+--- and an error: then open returns them); it starts the retries too, as
+--- `policy` (openrouter.retry) allows, before the first chunk.
+---@return openrouter.Stream|nil
+---@return openrouter.Error|nil
+function M.open(client, start, policy)
+  local req, err = start()
+  if not req then return nil, err end
   return setmetatable({
-    _client = client, _req = req, _trace = client._trace,
+    _client = client, _loop = client._loop, _req = req, _trace = client._trace,
+    _restart = start, _retry = policy,
     _raw = {}, _ri = 1, _rn = 0,     -- data strings taken from req, not yet decoded
     _acc = accumulator.new(), _done_seen = false, _after_done = 0, _ended = false,
   }, Stream)
