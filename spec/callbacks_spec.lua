@@ -243,6 +243,38 @@ describe("callback style", function()
       assert.equal(before + 1, #log.events)
     end)
 
+    it("a cancel during the last coalescing pause fires on_error('cancelled') once, no text after", function()
+      local log, opts = recorder{ headers = { ["X-Mock-Delay-Ms"] = "1" }, coalesce_ms = 400 }
+      local h = mc:stream(echo("one two three four five six"), opts)
+      -- the first text goes out at once; the rest waits for the pause
+      pump(mc, function() return #log.text == 1 and h.stream:info().state == "done" end)
+      assert.equal("running", h:status())
+      h:cancel()
+      assert.equal("cancelled", h:status())
+      pump(mc, function() return log.err ~= nil end, 2)
+      for _ = 1, 10 do mc:update(); core.sleep(0.002) end
+      assert.equal(1, #log.text)
+      assert.equal(1, count(log.events, "error"))
+      assert.equal(0, count(log.events, "done"))
+      assert.equal("error", log.events[#log.events])
+      assert.equal("cancelled", log.err.kind)
+    end)
+
+    it("coalesces on_text like the iterator: the text unchanged, at most one per N ms", function()
+      local prompt = string.rep("wxyz", 30)
+      local stamps, parts = {}, {}
+      local h = mc:stream(echo(prompt), {
+        headers = { ["X-Mock-Delay-Ms"] = "2" }, coalesce_ms = 20,
+        on_text = function(t) parts[#parts + 1] = t; stamps[#stamps + 1] = core.now() end,
+        on_done = function() end,
+      })
+      pump(mc, function() return h:status() ~= "running" end)
+      assert.equal("done", h:status())
+      assert.equal(prompt, table.concat(parts))
+      assert.is_true(#parts < 30)
+      for i = 2, #stamps do assert.is_true(stamps[i] - stamps[i - 1] >= 0.019) end
+    end)
+
     it("re-raises an error in on_done from client:update()", function()
       local h = mc:stream(echo("x"), { on_done = function() error("on_done blew up") end })
       local ok, err = pcall(pump, mc, function() return h:status() ~= "running" end)

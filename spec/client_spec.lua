@@ -195,6 +195,50 @@ describe("client", function()
       assert.are.equal(0, s2:info().new_connections)
     end)
 
+    it("next(timeout): a chunk, false when the timeout passed with nothing, nil at the end", function()
+      local core = require("openrouter.core")
+      local s = assert(client():stream(req("mock/echo", "a b"), { headers = { ["X-Mock-Delay-Ms"] = "300" } }))
+      local t0 = core.now()
+      local got = s:next(0.05)
+      local spent = core.now() - t0
+      assert.equal(false, got)
+      assert.is_true(spent >= 0.05 and spent < 0.25, tostring(spent))
+      local chunks, falses = {}, 0
+      while true do
+        local c = s:next(0.05)
+        if c == nil then break end
+        if c == false then falses = falses + 1 else chunks[#chunks + 1] = c end
+      end
+      assert.is_true(#chunks >= 2)
+      assert.is_true(falses >= 2)
+      assert.is_nil(s:next(0.05))                   -- still the end
+      assert.equal("a b", assert(s:result()).choices[1].message.content)
+      assert.has_error(function() s:next("soon") end)
+    end)
+
+    it("next(0) polls: the transfer moves on with each call, without blocking", function()
+      local core = require("openrouter.core")
+      local s = assert(client():stream(req("mock/echo", "polled"), { headers = { ["X-Mock-Delay-Ms"] = "20" } }))
+      local parts, polls, slowest = {}, 0, 0
+      local deadline = core.now() + 5
+      while core.now() < deadline do
+        local t = core.now()
+        local c = s:next(0)
+        slowest = math.max(slowest, core.now() - t)
+        if c == nil then break end
+        if c then
+          local d = c.choices[1] and c.choices[1].delta
+          if d and d.content then parts[#parts + 1] = d.content end
+        else
+          polls = polls + 1
+          core.sleep(0.002)
+        end
+      end
+      assert.equal("polled", table.concat(parts))
+      assert.is_true(polls > 5)
+      assert.is_true(slowest < 0.02, tostring(slowest))
+    end)
+
     local function expect_raise(s)
       local ok, e = pcall(function() for _ in s do end end)
       assert.is_false(ok)

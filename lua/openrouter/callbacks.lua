@@ -25,11 +25,10 @@
 --    the end of the previous on_text call); the text of the deltas in
 --    between is joined.  on_chunk is never coalesced.
 
-local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local async = require("openrouter.async")
+local stream_mod = require("openrouter.stream")
 
-local now = core.now
 local M = {}
 
 local CALLBACKS = { on_chunk = true, on_text = true, on_done = true, on_error = true }
@@ -154,75 +153,51 @@ local function callback_failed(h, name, err, tb)
   finish(h, "on_error", e)
 end
 
-local function delta_text(chunk)
-  local ch = type(chunk.choices) == "table" and chunk.choices[1]
-  local d = type(ch) == "table" and ch.delta
-  local s = type(d) == "table" and d.content
-  if type(s) == "string" and s ~= "" then return s end
-  return nil
-end
-
+-- Read the stream, calling back: on_chunk for every chunk, on_text for
+-- the text (through the stream's coalescer), then on_done or on_error.
 local function run_stream(h)
   local s, cbs = h.stream, h._cbs
-  local on_chunk, on_text, coalesce = cbs.on_chunk, cbs.on_text, cbs.coalesce
-  local buf, nbuf, last = {}, 0, -math.huge
-  local function flush(final)
-    if nbuf == 0 then return true end
-    if final then                      -- the last one keeps the spacing too
-      local wait = last + coalesce - now()
-      if wait > 0 then
-        h._client._loop.sleep(h._client, wait, function() return h._status ~= "running" end)
-      end
-      if h._status ~= "running" then return false end
+  local function running() return h._status == "running" end
+  local on_chunk, on_text = nil, cbs.on_text
+  if cbs.on_chunk then
+    on_chunk = function(chunk)
+      local ok, err, tb = call(cbs.on_chunk, chunk, h)
+      if not ok then callback_failed(h, "on_chunk", err, tb) end
+      return running()
     end
-    local text = table.concat(buf, "", 1, nbuf)
-    buf, nbuf = {}, 0
-    local ok, err, tb = call(on_text, text, h)
-    -- counted from the end of the call: the next one starts >= N ms after
-    -- this one started, however long it ran (or a collection paused it)
-    last = now()
-    if not ok then callback_failed(h, "on_text", err, tb) end
-    return ok
   end
-  while h._status == "running" do
-    local deadline = nbuf > 0 and last + coalesce or nil
-    local ok, chunk = async.pcall(s._next, s, deadline)
-    if h._status ~= "running" then break end
+  local pull
+  if on_text then
+    pull = stream_mod.texts(s, cbs.coalesce or 0, on_chunk, function() return not running() end)
+  else
+    pull = function()
+      local chunk = s:next()
+      if chunk ~= nil and on_chunk and not on_chunk(chunk) then return nil end
+      return chunk
+    end
+  end
+  while true do
+    local ok, v = async.pcall(pull)
+    if not running() then break end
     if not ok then
-      if not errors.is(chunk) then
-        h._status, h._err = "error", chunk
-        error(chunk, 0)                -- not a request failure: a bug; the loop reports it
+      if not errors.is(v) then
+        h._status, h._err = "error", v
+        error(v, 0)                    -- not a request failure: a bug; the loop reports it
       end
-      if flush(true) then failed(h, chunk) end
-      return
-    elseif chunk == nil then
-      if flush(true) then
-        local final, err = s:result()
-        if final then done(h, final) else failed(h, err) end
-      end
-      return
-    elseif chunk == false then         -- the coalescing deadline passed
-      flush()
-    else
-      if on_chunk then
-        local cok, err, tb = call(on_chunk, chunk, h)
-        if not cok then return callback_failed(h, "on_chunk", err, tb) end
-        if h._status ~= "running" then break end
-      end
-      local text = on_text and delta_text(chunk)
-      if text then
-        if coalesce then
-          nbuf = nbuf + 1
-          buf[nbuf] = text
-          if now() - last >= coalesce and not flush() then return end
-        else
-          local tok, err, tb = call(on_text, text, h)
-          if not tok then return callback_failed(h, "on_text", err, tb) end
-        end
-      end
+      return failed(h, v)
+    end
+    if v == nil then
+      local final, err = s:result()
+      if final then return done(h, final) end
+      return failed(h, err)
+    end
+    if on_text then
+      local tok, err, tb = call(on_text, v, h)
+      if not tok then return callback_failed(h, "on_text", err, tb) end
     end
   end
-  -- cancelled (by handle:cancel(), maybe from inside a callback)
+  -- cancelled (by handle:cancel(), maybe from inside a callback), or a
+  -- callback failed (on_error has fired then)
   failed(h, h._err)
 end
 

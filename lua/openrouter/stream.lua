@@ -131,7 +131,7 @@ local function fill(self, deadline)
 end
 
 -- next(), with an absolute deadline (core.now() seconds) or none.
-function Stream:_next(deadline)
+local function next_chunk(self, deadline)
   while true do
     local i = self._ri
     if i <= self._rn then
@@ -157,22 +157,91 @@ end
 ---@param timeout number|nil
 ---@return table|false|nil
 function Stream:next(timeout)
-  if timeout == nil then return self:_next(nil) end
+  if timeout == nil then return next_chunk(self, nil) end
   if type(timeout) ~= "number" then error("stream:next: 'timeout' must be a number of seconds", 2) end
-  return self:_next(now() + timeout)
+  return next_chunk(self, now() + timeout)
 end
 
 -- for chunk in stream do: the generic for passes (nil, previous chunk).
 function Stream:__call()
-  return self:_next(nil)
+  return next_chunk(self, nil)
 end
 
+------------------------------------------------------------------ text
+
+-- The text of a chunk: the content delta of its first choice.
 local function delta_text(chunk)
-  local ch = chunk.choices and chunk.choices[1]
+  local ch = type(chunk.choices) == "table" and chunk.choices[1]
   local d = type(ch) == "table" and ch.delta
-  local s = type(d) == "table" and d.content
-  if type(s) == "string" and s ~= "" then return s end
+  local t = type(d) == "table" and d.content
+  if type(t) == "string" and t ~= "" then return t end
   return nil
+end
+
+--- The one text coalescer, for stream:text() and for on_text callbacks: a
+--- function that returns the next piece of text of stream `s`, or nil at
+--- the end.  A stream error raises, after the text that arrived before it
+--- was handed out (the next call raises it).
+---  * every = 0: each content delta as it comes.
+---  * every > 0 (seconds): the deltas that arrive within `every` are
+---    joined; a string comes at least `every` after the caller asked for
+---    the previous one (so after a callback returned), the last one too.
+---  * on_chunk(chunk) (optional) sees every chunk as it is read; if it
+---    returns false, the call returns nil at once.
+---  * stop() (optional) is asked whenever a wait ends; once it returns
+---    true, the text not yet handed out is dropped and the call returns nil.
+---@param s openrouter.Stream
+---@param every number
+---@param on_chunk function|nil
+---@param stop function|nil
+---@return fun(): string|nil
+function M.texts(s, every, on_chunk, stop)
+  if every == 0 then
+    return function()
+      while true do
+        local chunk = next_chunk(s, nil)
+        if chunk == nil then return nil end
+        if on_chunk and on_chunk(chunk) == false then return nil end
+        local t = delta_text(chunk)
+        if t then return t end
+      end
+    end
+  end
+  local last = -math.huge
+  return function()
+    -- counted from when the caller asks again: the next string comes
+    -- >= `every` later, however long the caller took with the previous one
+    if last > -math.huge then last = now() end
+    local parts, n, deadline = {}, 0, nil
+    while true do
+      local ok, chunk = async.pcall(next_chunk, s, deadline)
+      if stop and stop() then return nil end
+      if not ok then
+        if n > 0 then break end          -- the error comes again on the next call
+        error(chunk, 0)
+      end
+      if chunk == nil then break end     -- the end
+      if chunk then
+        if on_chunk and on_chunk(chunk) == false then return nil end
+        local t = delta_text(chunk)
+        if t then
+          n = n + 1
+          parts[n] = t
+          if now() - last >= every then break end
+          deadline = last + every
+        end
+      elseif n > 0 then                  -- false: the deadline passed
+        break
+      end
+    end
+    if n == 0 then return nil end
+    -- at the end too: never two strings within `every`
+    local wait = last + every - now()
+    if wait > 0 then s._loop.sleep(s._client, wait, stop) end
+    if stop and stop() then return nil end
+    last = now()
+    return n == 1 and parts[1] or concat(parts, "", 1, n)
+  end
 end
 
 --- An iterator over the text deltas of the first choice.  With
@@ -186,49 +255,7 @@ function Stream:text(opts)
   if ms ~= nil and (type(ms) ~= "number" or ms < 0) then
     error("stream:text: 'coalesce_ms' must be a number >= 0", 2)
   end
-  if not ms or ms == 0 then
-    return function()
-      while true do
-        local chunk = self:next()
-        if chunk == nil then return nil end
-        local s = delta_text(chunk)
-        if s then return s end
-      end
-    end
-  end
-  local every, last = ms / 1000, -math.huge
-  return function()
-    -- counted from when the caller is done with the previous string (it
-    -- asks again): the next one comes >= N ms later, however long the
-    -- caller's loop body ran, as for on_text callbacks
-    if last > -math.huge then last = now() end
-    local parts, deadline = {}, nil
-    while true do
-      local ok, chunk = async.pcall(self._next, self, deadline)
-      if not ok then
-        if #parts > 0 then break end     -- the error comes again on the next call
-        error(chunk, 0)
-      end
-      if not chunk then
-        -- false: the deadline passed; nil: the end
-        if #parts > 0 or chunk == nil then break end
-      else
-        local s = delta_text(chunk)
-        if s then
-          parts[#parts + 1] = s
-          local t = now()
-          if t - last >= every then break end
-          deadline = last + every
-        end
-      end
-    end
-    if #parts == 0 then return nil end
-    -- at the end too: never two strings within N ms
-    local wait = last + every - now()
-    if wait > 0 then self._loop.sleep(self._client, wait) end
-    last = now()
-    return concat(parts)
-  end
+  return M.texts(self, (ms or 0) / 1000)
 end
 
 --- Read to the end and return the accumulated response, or nil and the
@@ -237,7 +264,7 @@ end
 ---@return openrouter.Error|nil err
 function Stream:result()
   while true do
-    local ok, chunk = async.pcall(self._next, self)
+    local ok, chunk = async.pcall(next_chunk, self, nil)
     if not ok then
       if errors.is(chunk) then return nil, chunk end
       error(chunk, 0)
