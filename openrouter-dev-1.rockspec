@@ -43,6 +43,7 @@ build = {
     ["openrouter.errors"] = "lua/openrouter/errors.lua",
     ["openrouter.http_errors"] = "lua/openrouter/http_errors.lua",
     ["openrouter"] = "lua/openrouter/init.lua",
+    ["openrouter.job"] = "lua/openrouter/job.lua",
     ["openrouter.loop"] = "lua/openrouter/loop/init.lua",
     ["openrouter.loop.blocking"] = "lua/openrouter/loop/blocking.lua",
     ["openrouter.loop.driver"] = "lua/openrouter/loop/driver.lua",

@@ -47,6 +47,8 @@ describe("openrouter.async", function()
     local text, second = task:result()
     assert.equal("one two three four five six", text)
     assert.equal("second value", second)
+    assert.equal("openrouter.Task(done)", tostring(task))
+    assert.is_nil(task:error())
     assert.equal(0, client:update())          -- idle now
   end)
 

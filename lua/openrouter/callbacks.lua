@@ -27,6 +27,7 @@
 
 local errors = require("openrouter.errors")
 local async = require("openrouter.async")
+local job = require("openrouter.job")
 local stream_mod = require("openrouter.stream")
 
 local M = {}
@@ -61,26 +62,12 @@ function M.split(opts, fname)
   return cbs, plain
 end
 
----@class openrouter.Handle
+---@class openrouter.Handle : openrouter.Job
 ---@field stream openrouter.Stream|nil   the stream (stream handles)
-local Handle = {}
-Handle.__index = Handle
-Handle.__name = "openrouter.Handle"
+local Handle = job.class("openrouter.Handle")
 
-function Handle:__tostring()
-  return "openrouter.Handle(" .. self._status .. ")"
-end
-
---- "running", "done", "error" or "cancelled".
-function Handle:status() return self._status end
-
---- The final response (status "done"), nil and the error object (status
---- "error" or "cancelled"), or nothing while running.
-function Handle:result()
-  if self._status == "done" then return self._final end
-  if self._err ~= nil then return nil, self._err end
-  return nil
-end
+-- status(), result() (the final response, or nil and the error object),
+-- error() come from openrouter.job.
 
 --- What a stream has accumulated so far (stream handles), else nil.
 function Handle:partial()
@@ -131,7 +118,7 @@ local function finish(h, name, value)
 end
 
 local function done(h, final)
-  h._status, h._final = "done", final
+  h:_done(final)
   finish(h, "on_done", final)
 end
 
@@ -203,7 +190,7 @@ end
 
 --- Drive a started stream with callbacks.  Returns the handle.
 function M.stream(client, s, cbs)
-  local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", stream = s }, Handle)
+  local h = job.new(Handle, { _client = client, _cbs = cbs, stream = s })
   h._task = client._loop.spawn(client, function() run_stream(h) end)
   return h
 end
@@ -221,7 +208,7 @@ end
 
 --- A non-streaming chat with callbacks.  Returns the handle.
 function M.chat(client, req, opts, cbs)
-  local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", _token = {} }, Handle)
+  local h = job.new(Handle, { _client = client, _cbs = cbs, _token = {} })
   opts._token = h._token
   h._task = client._loop.spawn(client, function() run_chat(h, req, opts) end)
   return h
