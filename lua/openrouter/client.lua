@@ -1,4 +1,9 @@
 --- Client: one libcurl multi handle, many requests in flight.
+-- This file: the options and the constructor, starting a request, the JSON
+-- request loop, and the public API.  Elsewhere: waiting (the loop adapter,
+-- openrouter.loop), errors from responses (openrouter.http_errors), retry
+-- policy (openrouter.retry), streams (openrouter.stream), callback style
+-- (openrouter.callbacks).
 
 local core = require("openrouter.core")
 local cjson = require("cjson")
