@@ -4,7 +4,7 @@
 local openrouter = require("openrouter")
 local async = require("openrouter.async")
 local core = require("openrouter.core")
-local client_mod = require("openrouter.client")
+local retry = require("openrouter.retry")
 local mock = require("support.mock_server")
 
 local pump = require("support.pump")
@@ -47,6 +47,8 @@ describe("openrouter.async", function()
     local text, second = task:result()
     assert.equal("one two three four five six", text)
     assert.equal("second value", second)
+    assert.equal("openrouter.Task(done)", tostring(task))
+    assert.is_nil(task:error())
     assert.equal(0, client:update())          -- idle now
   end)
 
@@ -155,9 +157,9 @@ describe("openrouter.async", function()
   end)
 
   it("yields during retry pauses instead of blocking the loop", function()
-    local backoff = client_mod.BACKOFF.base
-    client_mod.BACKOFF.base = 0.3
-    finally(function() client_mod.BACKOFF.base = backoff end)
+    local backoff = retry.BACKOFF.base
+    retry.BACKOFF.base = 0.3
+    finally(function() retry.BACKOFF.base = backoff end)
     local task = openrouter.async(function()
       return assert(client:chat(echo("after a retry"), {
         headers = { ["X-Mock-Fault"] = "status=503;times=1;key=" .. tostring(core.now()) },

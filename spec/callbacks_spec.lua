@@ -4,7 +4,7 @@
 -- to completion before it returns; under "manual" client:update() drives it.
 local openrouter = require("openrouter")
 local core = require("openrouter.core")
-local client_mod = require("openrouter.client")
+local retry = require("openrouter.retry")
 local mock = require("support.mock_server")
 
 local pump = require("support.pump")
@@ -81,6 +81,8 @@ describe("callback style", function()
       assert.is_true(log.chunks >= count(log.events, "text"))
       assert.equal(log.final, (h:result()))
       assert.equal("callbacks in order", h:partial().choices[1].message.content)
+      assert.is_nil(h:error())
+      assert.equal("openrouter.Handle(done)", tostring(h))
     end)
 
     it("calls on_error once for a failed request, and not on_done", function()
@@ -93,6 +95,8 @@ describe("callback style", function()
       local final, err = h:result()
       assert.is_nil(final)
       assert.equal(log.err, err)
+      assert.equal(log.err, h:error())
+      assert.equal("openrouter.Handle(error)", tostring(h))
     end)
 
     it("reports a mid-stream error after the chunks that came before it", function()
@@ -243,6 +247,38 @@ describe("callback style", function()
       assert.equal(before + 1, #log.events)
     end)
 
+    it("a cancel during the last coalescing pause fires on_error('cancelled') once, no text after", function()
+      local log, opts = recorder{ headers = { ["X-Mock-Delay-Ms"] = "1" }, coalesce_ms = 400 }
+      local h = mc:stream(echo("one two three four five six"), opts)
+      -- the first text goes out at once; the rest waits for the pause
+      pump(mc, function() return #log.text == 1 and h.stream:info().state == "done" end)
+      assert.equal("running", h:status())
+      h:cancel()
+      assert.equal("cancelled", h:status())
+      pump(mc, function() return log.err ~= nil end, 2)
+      for _ = 1, 10 do mc:update(); core.sleep(0.002) end
+      assert.equal(1, #log.text)
+      assert.equal(1, count(log.events, "error"))
+      assert.equal(0, count(log.events, "done"))
+      assert.equal("error", log.events[#log.events])
+      assert.equal("cancelled", log.err.kind)
+    end)
+
+    it("coalesces on_text like the iterator: the text unchanged, at most one per N ms", function()
+      local prompt = string.rep("wxyz", 30)
+      local stamps, parts = {}, {}
+      local h = mc:stream(echo(prompt), {
+        headers = { ["X-Mock-Delay-Ms"] = "2" }, coalesce_ms = 20,
+        on_text = function(t) parts[#parts + 1] = t; stamps[#stamps + 1] = core.now() end,
+        on_done = function() end,
+      })
+      pump(mc, function() return h:status() ~= "running" end)
+      assert.equal("done", h:status())
+      assert.equal(prompt, table.concat(parts))
+      assert.is_true(#parts < 30)
+      for i = 2, #stamps do assert.is_true(stamps[i] - stamps[i - 1] >= 0.019) end
+    end)
+
     it("re-raises an error in on_done from client:update()", function()
       local h = mc:stream(echo("x"), { on_done = function() error("on_done blew up") end })
       local ok, err = pcall(pump, mc, function() return h:status() ~= "running" end)
@@ -252,9 +288,9 @@ describe("callback style", function()
     end)
 
     it("cancels a chat while it backs off before a retry", function()
-      local backoff = client_mod.BACKOFF.base
-      client_mod.BACKOFF.base = 5
-      finally(function() client_mod.BACKOFF.base = backoff end)
+      local backoff = retry.BACKOFF.base
+      retry.BACKOFF.base = 5
+      finally(function() retry.BACKOFF.base = backoff end)
       local e
       local h = mc:chat(echo("x"), {
         headers = { ["X-Mock-Fault"] = "status=503;times=1;key=" .. tostring(core.now()) },
@@ -262,7 +298,7 @@ describe("callback style", function()
         on_error = function(err) e = err end,
       })
       -- wait for the first (failed) attempt, then cancel during the pause
-      pump(mc, function() return h._token.req and h._token.req:result() ~= nil end)
+      pump(mc, function() return h._token.req and h._token.req:outcome() ~= nil end)
       for _ = 1, 5 do mc:update(); core.sleep(0.005) end
       local t0 = core.now()
       h:cancel()

@@ -195,24 +195,48 @@ describe("client", function()
       assert.are.equal(0, s2:info().new_connections)
     end)
 
-    it("accumulates reasoning and tool calls", function()
-      local s = assert(client():stream(req("mock/tools", "call the tools", {
-        tools = { { type = "function", ["function"] = { name = "get_weather", parameters = { type = "object" } } } },
-      })))
-      local final = assert(s:result())
-      local msg = final.choices[1].message
-      assert.are.equal("tool_calls", final.choices[1].finish_reason)
-      assert.is_true(#msg.tool_calls >= 1)
-      for _, tc in ipairs(msg.tool_calls) do
-        assert.truthy(tc.id)
-        assert.are.equal("function", tc.type)
-        assert.is_string(tc["function"].name)
-        local cjson = require("cjson")
-        assert.is_table(cjson.decode(tc["function"].arguments))
+    it("next(timeout): a chunk, false when the timeout passed with nothing, nil at the end", function()
+      local core = require("openrouter.core")
+      local s = assert(client():stream(req("mock/echo", "a b"), { headers = { ["X-Mock-Delay-Ms"] = "300" } }))
+      local t0 = core.now()
+      local got = s:next(0.05)
+      local spent = core.now() - t0
+      assert.equal(false, got)
+      assert.is_true(spent >= 0.05 and spent < 0.25, tostring(spent))
+      local chunks, falses = {}, 0
+      while true do
+        local c = s:next(0.05)
+        if c == nil then break end
+        if c == false then falses = falses + 1 else chunks[#chunks + 1] = c end
       end
-      local r = assert(client():stream(req("mock/lorem:thinking"))):result()
-      assert.is_string(r.choices[1].message.reasoning)
-      assert.is_true(#r.choices[1].message.reasoning_details >= 1)
+      assert.is_true(#chunks >= 2)
+      assert.is_true(falses >= 2)
+      assert.is_nil(s:next(0.05))                   -- still the end
+      assert.equal("a b", assert(s:result()).choices[1].message.content)
+      assert.has_error(function() s:next("soon") end)
+    end)
+
+    it("next(0) polls: the transfer moves on with each call, without blocking", function()
+      local core = require("openrouter.core")
+      local s = assert(client():stream(req("mock/echo", "polled"), { headers = { ["X-Mock-Delay-Ms"] = "20" } }))
+      local parts, polls, slowest = {}, 0, 0
+      local deadline = core.now() + 5
+      while core.now() < deadline do
+        local t = core.now()
+        local c = s:next(0)
+        slowest = math.max(slowest, core.now() - t)
+        if c == nil then break end
+        if c then
+          local d = c.choices[1] and c.choices[1].delta
+          if d and d.content then parts[#parts + 1] = d.content end
+        else
+          polls = polls + 1
+          core.sleep(0.002)
+        end
+      end
+      assert.equal("polled", table.concat(parts))
+      assert.is_true(polls > 5)
+      assert.is_true(slowest < 0.02, tostring(slowest))
     end)
 
     local function expect_raise(s)
@@ -321,6 +345,95 @@ describe("client", function()
       os.remove(script)
       assert.truthy(out:find("openrouter protocol error", 1, true), out)
       assert.is_nil(out:find("error object is not a string", 1, true))
+    end)
+  end)
+
+  describe("the core request (openrouter.core)", function()
+    local core = require("openrouter.core")
+    local cjson = require("cjson")
+
+    local function start(multi, extra_headers)
+      local headers = { "Content-Type: application/json", "Authorization: Bearer " .. KEY }
+      for _, h in ipairs(extra_headers or {}) do headers[#headers + 1] = h end
+      return multi:request{
+        url = srv.url .. "/chat/completions", stream = true, headers = headers,
+        body = cjson.encode(req("mock/echo", "one two three", { stream = true })),
+      }
+    end
+
+    -- Drain with events(into [, full]) until it says the transfer ended.
+    local function drain(multi, r, full)
+      local into, got = {}, {}
+      while true do
+        local n, ended = r:events(into, full)
+        for i = 1, n do got[#got + 1] = into[i] end
+        if ended then return got end
+        multi:wait(1)
+      end
+    end
+
+    it("events(into) hands over data strings and says when the transfer is over", function()
+      local multi = core.multi_new()
+      local r = start(multi)
+      assert.is_nil(r:outcome())
+      local into = { "stale" }
+      local n, ended = r:events(into)
+      assert.same({ 0, false }, { n, ended })
+      assert.equal("stale", into[1])             -- an empty queue touches nothing
+      local got = drain(multi, r)
+      assert.is_true(#got >= 4)
+      for _, d in ipairs(got) do assert.is_string(d) end
+      assert.equal("[DONE]", got[#got])
+      assert.same({ 0, true }, { r:events({}) })
+      multi:close()
+    end)
+
+    it("events(into, true) hands over { type, data, id } tables (the debug trace)", function()
+      local multi = core.multi_new()
+      local got = drain(multi, start(multi), true)
+      assert.equal("message", got[1].type)
+      assert.is_string(got[1].data)
+      assert.equal("", got[1].id)
+      assert.equal("[DONE]", got[#got].data)
+      multi:close()
+    end)
+
+    it("outcome() gives what the end of a transfer needs in one table", function()
+      local multi = core.multi_new()
+      local r = start(multi)
+      drain(multi, r)
+      local out = r:outcome()
+      assert.equal(200, out.status)
+      assert.equal("sse", out.mode)
+      assert.is_true(out.clean)
+      assert.is_true(out.bytes > 0)
+      assert.truthy(out.request_id:match("^gen%-"))
+      assert.equal(r:headers()["x-generation-id"], out.request_id)
+      assert.truthy(out.content_type:find("text/event-stream", 1, true))
+      assert.is_nil(out.kind)
+      multi:close()
+    end)
+
+    it("outcome() of a cancelled, a closed and a failed request", function()
+      local multi = core.multi_new()
+      local slow = start(multi, { "X-Mock-Delay-Ms: 500" })
+      local closing = start(multi, { "X-Mock-Delay-Ms: 500" })
+      multi:wait(0.05)
+      slow:cancel()
+      assert.same({ "cancelled", "cancelled" }, { slow:outcome().kind, slow:outcome().message })
+      closing:close()
+      assert.same({ "cancelled", "cancelled" }, { closing:outcome().kind, closing:outcome().message })
+      local last = start(multi, { "X-Mock-Delay-Ms: 500" })
+      multi:close()
+      assert.same({ "cancelled", "client closed" }, { last:outcome().kind, last:outcome().message })
+      local refused = core.multi_new()
+      local r = refused:request{ url = "http://127.0.0.1:1/" }
+      while not r:outcome() do refused:wait(1) end
+      local out = r:outcome()
+      assert.equal("network", out.kind)
+      assert.is_string(out.which)
+      assert.equal(0, out.status)
+      refused:close()
     end)
   end)
 

@@ -112,6 +112,53 @@ describe("loop 'luv'", function()
     assert.equal("cancelled", err.kind)
   end)
 
+  it("counts events after [DONE] in stream:info().after_done, outside the answer", function()
+    -- a one-shot server on this loop whose stream goes on after [DONE]
+    local server = uv.new_tcp()
+    assert(server:bind("127.0.0.1", 0))
+    local port = server:getsockname().port
+    local sse = table.concat({
+      'data: {"id":"gen-x","choices":[{"index":0,"delta":{"role":"assistant","content":"hi"}}]}\n\n',
+      'data: {"id":"gen-x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
+      "data: [DONE]\n\n",
+      'data: {"id":"gen-x","choices":[{"index":0,"delta":{"content":" late"}}]}\n\n',
+      ": keep-alive\n\n",
+      "data: [DONE]\n\n",
+    })
+    assert(server:listen(8, function()
+      local conn = uv.new_tcp()
+      server:accept(conn)
+      local buf = ""
+      conn:read_start(function(_, data)
+        if not data then return conn:close() end
+        buf = buf .. data
+        local head = buf:find("\r\n\r\n", 1, true)
+        local len = tonumber(buf:match("[Cc]ontent%-[Ll]ength: *(%d+)") or "0")
+        if head and #buf >= head + 3 + len then
+          conn:read_stop()
+          conn:write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n" .. sse)
+          conn:shutdown(function() conn:close() end)
+        end
+      end)
+    end))
+    local c = openrouter.new{ loop = "luv", base_url = "http://127.0.0.1:" .. port .. "/api/v1", api_key = "k",
+                              max_retries = 0 }
+    local final, info, chunks
+    openrouter.async(function()
+      local s = assert(c:stream(echo("x")))
+      chunks = 0
+      while s:next() do chunks = chunks + 1 end
+      final = assert(s:result())
+      info = s:info()
+    end)
+    run_until(function() return info ~= nil end)
+    server:close()
+    c:close()
+    assert.equal(2, chunks)
+    assert.equal("hi", final.choices[1].message.content)
+    assert.equal(2, info.after_done)
+  end)
+
   it("builds a custom adapter from watch/timer hooks (openrouter.loop.driver)", function()
     local driver = require("openrouter.loop.driver")
     local luv_adapter = require("openrouter.loop.luv")

@@ -78,8 +78,47 @@ describe("a custom adapter", function()
     assert.is_true(waits > 0)
   end)
 
+  it("is completed once when attached: every hook present, the adapter's state per client", function()
+    local loop = require("openrouter.loop")
+    local attached = 0
+    local adapter = {
+      name = "mine",
+      wait = function(client) client:update(); core.sleep(0.001) end,
+      attach = function(client)
+        attached = attached + 1
+        return { n = attached, multi = client._multi }
+      end,
+    }
+    local c1 = openrouter.new{ loop = adapter, base_url = srv.url, api_key = "sk-or-test" }
+    local c2 = openrouter.new{ loop = adapter, base_url = srv.url, api_key = "sk-or-test" }
+    for _, name in ipairs(loop.HOOKS) do
+      assert.is_function(c1._loop[name], name)
+    end
+    assert.equal("mine", c1._loop.name)
+    assert.equal(adapter.wait, c1._loop.wait)
+    assert.same({ 1, 2 }, { c1._loopstate.n, c2._loopstate.n })
+    assert.equal(c2._multi, c2._loopstate.multi)
+    assert.is_nil(adapter.sleep)                    -- the adapter table itself is left alone
+    -- the default sleep waits through wait(), and ends early once cond() holds
+    local t0 = core.now()
+    c1._loop.sleep(c1, 0.05)
+    assert.is_true(core.now() - t0 >= 0.05)
+    t0 = core.now()
+    c1._loop.sleep(c1, 5, function() return core.now() - t0 > 0.02 end)
+    assert.is_true(core.now() - t0 < 1)
+    -- the default report raises, the default spawn runs now, the default update performs
+    assert.has_error(function() c1._loop.report(c1, "boom") end, "boom")
+    local ran
+    assert.is_nil(c1._loop.spawn(c1, function() ran = true end))
+    assert.is_true(ran)
+    assert.equal(0, c1:update())
+    c1:close()
+    c2:close()
+  end)
+
   it("must have a wait function", function()
     assert.has_error(function() openrouter.new{ loop = {} } end)
+    assert.has_error(function() openrouter.new{ loop = { wait = function() end, kick = true } } end)
     assert.has_error(function()
       require("openrouter.loop.driver").new{ watch = function() end }   -- watch without timer
     end)

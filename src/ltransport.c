@@ -103,7 +103,7 @@ static int lmulti_close (lua_State *L) {
 /*
 ** multi:request(opts) -> request, started.  [-0, +1, m]
 ** opts: url, method, body, headers (array of "Name: value"), stream,
-** max_body, max_header, max_event, max_queue, connect_timeout,
+** max_body, max_header, max_event, connect_timeout,
 ** first_byte_timeout, idle_timeout, total_timeout (seconds), ca_file,
 ** ca_path, insecure, verbose.  Misuse raises.
 */
@@ -131,7 +131,6 @@ static int lmulti_request (lua_State *L) {
   o.lim.max_body = opt_size(L, 2, "max_body", (size_t)64 << 20);
   o.lim.max_header = opt_size(L, 2, "max_header", (size_t)64 << 10);
   o.lim.max_event = opt_size(L, 2, "max_event", ORC_SSE_DEFAULT_MAX_EVENT);
-  o.lim.max_queue = opt_size(L, 2, "max_queue", (size_t)4 << 20);
   o.to.connect = opt_number(L, 2, "connect_timeout", 0);
   o.to.first_byte = opt_number(L, 2, "first_byte_timeout", 0);
   o.to.idle = opt_number(L, 2, "idle_timeout", 0);
@@ -251,70 +250,137 @@ static int lreq_cancel (lua_State *L) {
   return 0;
 }
 
+/* The HTTP status: libcurl's while the easy handle lives, else the one
+** recorded when the body started (0 before the status line). */
+static long req_status (lreq *q) {
+  long st = q->r.status;
+  if (q->open && q->r.easy != NULL)
+    curl_easy_getinfo(q->r.easy, CURLINFO_RESPONSE_CODE, &st);
+  return st;
+}
+
 static const char *const kinds[] = {
   NULL, "network", "timeout", "cancelled", "protocol"
 };
 
-/* req:result() -> nil while running; true; or false, kind, message, which.
-** [-0, +(1|4), m] */
-static int lreq_result (lua_State *L) {
-  lreq *q = check_req(L);
-  orc_req *r = &q->r;
-  if (!q->open) {
-    lua_pushboolean(L, 0);
-    lua_pushstring(L, "cancelled");
-    lua_pushstring(L, "request closed");
-    return 3;
-  }
-  if (r->state != ORC_REQ_DONE) {
-    lua_pushnil(L);
-    return 1;
-  }
-  if (r->err_kind == ORC_ERR_NONE) {
-    lua_pushboolean(L, 1);
-    return 1;
-  }
-  lua_pushboolean(L, 0);
-  lua_pushstring(L, kinds[r->err_kind]);
-  lua_pushstring(L, r->err_msg);
-  if (r->err_which) lua_pushstring(L, r->err_which);
-  else lua_pushnil(L);
-  return 4;
+static const char *const modes[] = { "undecided", "sse", "body" };
+
+/* t[k] = response header `name`, if there is one.  [-0, +0, m] */
+static void set_header (lua_State *L, const orc_req *r, const char *k,
+                        const char *name) {
+  size_t len;
+  const char *v = orc_req_header(r, name, &len);
+  if (v == NULL) return;
+  lua_pushlstring(L, v, len);
+  lua_setfield(L, -2, k);
 }
 
 /*
-** req:events() -> array of { type=, data=, id= }, draining the queue.
-** If building the array raises (memory), the queue is left intact.
-** [-0, +1, m]
+** req:outcome() -> nil while the transfer runs; once it is over, what the
+** Lua layer needs at that point, read in one call:
+**   { status=, mode= "sse"|"body"|"undecided", clean=, bytes=,
+**     request_id= (X-Generation-Id), content_type=,
+**     kind=, message=, which= }     -- the last three only when it failed
+** kind: "network" | "timeout" | "cancelled" | "protocol"; which: the
+** timeout or limit that fired (for "network": libcurl's reason).  A
+** request closed while it ran ended as cancelled.  [-0, +1, m]
+*/
+static int lreq_outcome (lua_State *L) {
+  lreq *q = check_req(L);
+  orc_req *r = &q->r;
+  if (q->open && r->state != ORC_REQ_DONE) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_createtable(L, 0, 9);
+  lua_pushinteger(L, (lua_Integer)req_status(q));
+  lua_setfield(L, -2, "status");
+  lua_pushstring(L, modes[r->mode]);
+  lua_setfield(L, -2, "mode");
+  lua_pushboolean(L, r->sse_clean);
+  lua_setfield(L, -2, "clean");
+  lua_pushnumber(L, (lua_Number)r->bytes_in);
+  lua_setfield(L, -2, "bytes");
+  if (q->open) {
+    set_header(L, r, "request_id", "x-generation-id");
+    set_header(L, r, "content_type", "content-type");
+  }
+  if (r->err_kind != ORC_ERR_NONE) {
+    lua_pushstring(L, kinds[r->err_kind]);
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, r->err_msg);
+    lua_setfield(L, -2, "message");
+    if (r->err_which) {
+      lua_pushstring(L, r->err_which);
+      lua_setfield(L, -2, "which");
+    }
+  }
+  return 1;
+}
+
+/* Stack slots of lreq_events with `full`: the keys and common values,
+** pushed once per call. */
+enum { EV_INTO = 2, EV_TYPE = 4, EV_DATA, EV_ID, EV_MESSAGE, EV_EMPTY };
+
+/*
+** req:events(into [, full]) -> n, ended.  [-0, +2, m]
+** Moves the queued events into the table `into` at 1..n: their data
+** strings (all a stream reads), or with `full` (the debug trace) tables
+** { type=, data=, id= }.  Entries of `into` past n are left as they were.
+** `ended`: the transfer is over and nothing is left queued, so one call
+** per wait tells the consumer both.  An empty queue allocates nothing.
+** If a memory error raises midway, the queue is left intact.
 */
 static int lreq_events (lua_State *L) {
   lreq *q = check_req(L);
   orc_req *r = &q->r;
-  const char *p = r->events.p, *end;
+  int full = lua_toboolean(L, 3);
   int i = 0;
-  lua_createtable(L, (int)r->nevents, 0);
-  if (!q->open || p == NULL) return 1;
-  end = p + r->events.len;
-  while (p < end) {
-    size_t lens[3];
-    memcpy(lens, p, sizeof(lens));
-    p += sizeof(lens);
-    lua_createtable(L, 0, 3);
-    lua_pushlstring(L, p, lens[0]);
-    lua_setfield(L, -2, "type");
-    p += lens[0];
-    lua_pushlstring(L, p, lens[1]);
-    lua_setfield(L, -2, "data");
-    p += lens[1];
-    lua_pushlstring(L, p, lens[2]);
-    lua_setfield(L, -2, "id");
-    p += lens[2];
-    lua_rawseti(L, -2, ++i);
+  luaL_checktype(L, EV_INTO, LUA_TTABLE);
+  if (q->open && r->nevents > 0) {
+    const char *p = r->events.p, *end = p + r->events.len;
+    lua_settop(L, 3);
+    if (full) {
+      lua_pushliteral(L, "type");      /* EV_TYPE */
+      lua_pushliteral(L, "data");
+      lua_pushliteral(L, "id");
+      lua_pushliteral(L, "message");
+      lua_pushliteral(L, "");          /* EV_EMPTY */
+    }
+    while (p < end) {
+      size_t lens[3];
+      const char *type, *data, *id;
+      memcpy(lens, p, sizeof(lens));
+      type = p + sizeof(lens);
+      data = type + lens[0];
+      id = data + lens[1];
+      p = id + lens[2];
+      if (!full) lua_pushlstring(L, data, lens[1]);
+      else {
+        lua_createtable(L, 0, 3);
+        lua_pushvalue(L, EV_TYPE);
+        if (lens[0] == 7 && memcmp(type, "message", 7) == 0)
+          lua_pushvalue(L, EV_MESSAGE);
+        else
+          lua_pushlstring(L, type, lens[0]);
+        lua_rawset(L, -3);
+        lua_pushvalue(L, EV_DATA);
+        lua_pushlstring(L, data, lens[1]);
+        lua_rawset(L, -3);
+        lua_pushvalue(L, EV_ID);
+        if (lens[2] == 0) lua_pushvalue(L, EV_EMPTY);
+        else lua_pushlstring(L, id, lens[2]);
+        lua_rawset(L, -3);
+      }
+      lua_rawseti(L, EV_INTO, ++i);
+    }
+    r->events.len = 0;
+    r->nevents = 0;
+    orc_req_drained(r);
   }
-  r->events.len = 0;
-  r->nevents = 0;
-  orc_req_drained(r);
-  return 1;
+  lua_pushinteger(L, i);
+  lua_pushboolean(L, !q->open || r->state == ORC_REQ_DONE);
+  return 2;
 }
 
 /* req:pending() -> queued events, ended.  Cheap (no allocation): loop
@@ -329,11 +395,7 @@ static int lreq_pending (lua_State *L) {
 
 /* req:status() -> HTTP status, 0 before the status line.  [-0, +1, -] */
 static int lreq_status (lua_State *L) {
-  lreq *q = check_req(L);
-  long st = q->r.status;
-  if (q->open && q->r.easy != NULL)
-    curl_easy_getinfo(q->r.easy, CURLINFO_RESPONSE_CODE, &st);
-  lua_pushinteger(L, (lua_Integer)st);
+  lua_pushinteger(L, (lua_Integer)req_status(check_req(L)));
   return 1;
 }
 
@@ -402,7 +464,6 @@ static int lreq_info (lua_State *L) {
   lreq *q = check_req(L);
   orc_req *r = &q->r;
   double end = r->state == ORC_REQ_DONE ? r->t_done : orc_now();
-  static const char *const modes[] = { "undecided", "sse", "body" };
   lua_createtable(L, 0, 12);
   lua_pushstring(L, r->state == ORC_REQ_DONE ? "done" : "running");
   lua_setfield(L, -2, "state");
@@ -452,12 +513,6 @@ static int l_sleep (lua_State *L) {
   return 0;
 }
 
-/* core.curl_version() -> string.  [-0, +1, m] */
-static int l_curl_version (lua_State *L) {
-  lua_pushstring(L, curl_version());
-  return 1;
-}
-
 static const luaL_Reg multi_methods[] = {
   { "request", lmulti_request },
   { "perform", lmulti_perform },
@@ -472,7 +527,7 @@ static const luaL_Reg multi_methods[] = {
 
 static const luaL_Reg req_methods[] = {
   { "events", lreq_events },
-  { "result", lreq_result },
+  { "outcome", lreq_outcome },
   { "pending", lreq_pending },
   { "status", lreq_status },
   { "headers", lreq_headers },
@@ -502,6 +557,4 @@ void orc_open_transport (lua_State *L) {
   lua_setfield(L, -2, "now");
   lua_pushcfunction(L, l_sleep);
   lua_setfield(L, -2, "sleep");
-  lua_pushcfunction(L, l_curl_version);
-  lua_setfield(L, -2, "curl_version");
 }

@@ -105,8 +105,7 @@ static size_t on_write (char *ptr, size_t size, size_t nmemb, void *ud) {
   orc_req *r = (orc_req *)ud;
   size_t len = size * nmemb;
   if (r->mode == ORC_MODE_UNDECIDED) decide_mode(r);
-  if (r->mode == ORC_MODE_SSE && r->lim.max_queue &&
-      r->events.len >= r->lim.max_queue) {
+  if (r->mode == ORC_MODE_SSE && r->events.len >= ORC_MAX_QUEUE) {
     r->paused = 1;              /* the consumer is behind: back-pressure */
     return CURL_WRITEFUNC_PAUSE;
   }
@@ -201,7 +200,10 @@ static void unlink_req (orc_req *r) {
 }
 
 void orc_multi_close (orc_multi *mu) {
-  while (mu->list != NULL) orc_req_cancel(mu->list);
+  while (mu->list != NULL) {
+    set_error(mu->list, ORC_ERR_CANCELLED, NULL, "client closed");
+    orc_req_cancel(mu->list);
+  }
   if (mu->m != NULL) curl_multi_cleanup(mu->m);
   mu->m = NULL;
   buf_free(&mu->sockev);
@@ -335,6 +337,25 @@ void orc_req_drained (orc_req *r) {
     r->t_last = orc_now();      /* waiting on the consumer is not silence */
     curl_easy_pause(r->easy, CURLPAUSE_CONT);
   }
+}
+
+const char *orc_req_header (const orc_req *r, const char *name, size_t *len) {
+  const char *p = r->hdrs.p, *end;
+  size_t n = strlen(name);
+  if (p == NULL) return NULL;
+  end = p + r->hdrs.len;
+  while (p < end) {             /* lines "Name: value\n", see on_header */
+    const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
+    if (nl == NULL) nl = end;
+    if ((size_t)(nl - p) > n && p[n] == ':' && strncasecmp(p, name, n) == 0) {
+      const char *v = p + n + 1;
+      while (v < nl && (*v == ' ' || *v == '\t')) v++;
+      *len = (size_t)(nl - v);
+      return v;
+    }
+    p = nl + 1;
+  }
+  return NULL;
 }
 
 void orc_req_free (orc_req *r) {

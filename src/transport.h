@@ -45,8 +45,11 @@ typedef struct orc_limits {
   size_t max_body;     /* bytes of a collected body */
   size_t max_header;   /* bytes of all response header lines */
   size_t max_event;    /* bytes of one SSE event */
-  size_t max_queue;    /* queued event bytes before the transfer pauses */
 } orc_limits;
+
+/* Queued event bytes at which an SSE transfer pauses until the consumer
+** drains the queue (back-pressure for a consumer that falls behind). */
+#define ORC_MAX_QUEUE ((size_t)4 << 20)
 
 typedef struct orc_timeouts {   /* seconds; 0 = none */
   double connect, first_byte, idle, total;
@@ -122,6 +125,9 @@ void orc_req_cancel (orc_req *r);
 void orc_req_free (orc_req *r);
 /* The queue was drained by the consumer: resume a paused transfer. */
 void orc_req_drained (orc_req *r);
+/* The value of the first response header `name` (lower case), not
+** terminated; NULL when absent.  Valid until the next transfer activity. */
+const char *orc_req_header (const orc_req *r, const char *name, size_t *len);
 
 /* Non-blocking: move every transfer, reap finished ones, apply our own
 ** timeouts.  Returns the number still running. */

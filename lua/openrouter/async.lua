@@ -23,6 +23,7 @@
 -- directly without async().
 
 local errors = require("openrouter.errors")
+local job = require("openrouter.job")
 
 local M = {}
 
@@ -40,29 +41,8 @@ M.SUSPEND = SUSPEND
 
 local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> task
 
----@class openrouter.Task
-local Task = {}
-Task.__index = Task
-Task.__name = "openrouter.Task"
-
-function Task:__tostring()
-  return "openrouter.Task(" .. self._status .. ")"
-end
-
---- "running", "done", "error" or "cancelled".
----@return string
-function Task:status() return self._status end
-
---- The error that ended the task (status "error" or "cancelled"), else nil.
-function Task:error() return self._err end
-
---- The values the function returned (status "done"); nil and the error
---- when it failed; nothing while it runs.
-function Task:result()
-  if self._status == "done" then return unpack(self._ret, 1, self._ret.n) end
-  if self._err ~= nil then return nil, self._err end
-  return nil
-end
+---@class openrouter.Task : openrouter.Job
+local Task = job.class("openrouter.Task")
 
 --- Cancel the task: the request it is waiting on is cancelled at once (its
 --- connection closed), and every later wait of the task raises an error
@@ -73,12 +53,12 @@ function Task:cancel()
   local w = self._waiting
   if w then
     if w.req then w.req:cancel() end
-    if w.client then w.client:_kick() end
+    if w.client then w.client._loop.kick(w.client) end
   end
 end
 
 local function cancelled_error()
-  return errors.new{ kind = "cancelled", message = "task cancelled" }
+  return errors.cancelled("task")
 end
 
 --- The running task, or nil when the current coroutine is not one of ours.
@@ -93,8 +73,7 @@ local function settle(task, ok, ...)
   if coroutine.status(task.co) == "dead" then
     task._waiting = nil
     if ok then
-      task._status = "done"
-      task._ret = { n = select("#", ...), ... }
+      task:_done(...)
       return true
     end
     local err = ...
@@ -102,8 +81,7 @@ local function settle(task, ok, ...)
       err = err .. " (Lua 5.1 cannot yield inside a for-in iterator or a pcall: in a task, iterate with"
         .. " `local c = stream:next()` in a while loop, use openrouter.async's pcall, or use callbacks)"
     end
-    task._err = err
-    task._status = (errors.is(err) and err.kind == "cancelled") and "cancelled" or "error"
+    task:_failed(err)
     task._trace = debug.traceback(task.co, "", 0):gsub("^\n", "")
     return false, err
   end
@@ -111,7 +89,7 @@ local function settle(task, ok, ...)
   -- the function (or code it called) yielded something of its own
   local msg = "openrouter.async: a task yielded a value of its own (" .. tostring((...))
     .. "); inside a task only openrouter's waiting calls may yield"
-  task._status, task._err = "error", msg
+  task:_failed(msg)
   return false, msg
 end
 
@@ -213,16 +191,15 @@ end
 --- task and the body; an error is recorded, then raised again so the host
 --- logs it.
 function M.hosted(fn, ...)
-  local task = setmetatable({ _status = "running" }, Task)
+  local task = job.new(Task, {})
   local args = { n = select("#", ...), ... }
   local function finish(ok, ...)
     if ok then
-      task._status, task._ret = "done", { n = select("#", ...), ... }
+      task:_done(...)
       return ...
     end
     local err = ...
-    task._err = err
-    task._status = (errors.is(err) and err.kind == "cancelled") and "cancelled" or "error"
+    task:_failed(err)
     error(err, 0)
   end
   local function body()
@@ -246,7 +223,7 @@ end
 function M.spawn(fn, ...)
   if type(fn) ~= "function" then error("openrouter.async: expected a function", 2) end
   if M.ngx_phase() then return spawn_ngx(fn, ...) end
-  local task = setmetatable({ _status = "running", co = coroutine.create(fn) }, Task)
+  local task = job.new(Task, { co = coroutine.create(fn) })
   tasks[task.co] = task
   local vim = rawget(_G, "vim")
   if type(vim) == "table" and vim.in_fast_event and vim.in_fast_event() then

@@ -25,11 +25,11 @@
 --    the end of the previous on_text call); the text of the deltas in
 --    between is joined.  on_chunk is never coalesced.
 
-local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local async = require("openrouter.async")
+local job = require("openrouter.job")
+local stream_mod = require("openrouter.stream")
 
-local now = core.now
 local M = {}
 
 local CALLBACKS = { on_chunk = true, on_text = true, on_done = true, on_error = true }
@@ -62,26 +62,12 @@ function M.split(opts, fname)
   return cbs, plain
 end
 
----@class openrouter.Handle
+---@class openrouter.Handle : openrouter.Job
 ---@field stream openrouter.Stream|nil   the stream (stream handles)
-local Handle = {}
-Handle.__index = Handle
-Handle.__name = "openrouter.Handle"
+local Handle = job.class("openrouter.Handle")
 
-function Handle:__tostring()
-  return "openrouter.Handle(" .. self._status .. ")"
-end
-
---- "running", "done", "error" or "cancelled".
-function Handle:status() return self._status end
-
---- The final response (status "done"), nil and the error object (status
---- "error" or "cancelled"), or nothing while running.
-function Handle:result()
-  if self._status == "done" then return self._final end
-  if self._err ~= nil then return nil, self._err end
-  return nil
-end
+-- status(), result() (the final response, or nil and the error object),
+-- error() come from openrouter.job.
 
 --- What a stream has accumulated so far (stream handles), else nil.
 function Handle:partial()
@@ -101,17 +87,20 @@ function Handle:cancel()
     local t = self._token
     t.cancelled = true
     if t.req then t.req:cancel() end
-    self._err = errors.new{ kind = "cancelled", message = "request cancelled" }
-    self._client:_kick()
+    self._client._loop.kick(self._client)
   end
-  if self._err == nil then
-    self._err = errors.new{ kind = "cancelled", message = "request cancelled" }
-  end
+  if self._err == nil then self._err = errors.cancelled("request") end
 end
 
 -- Call a user callback, protected (it may wait, on every Lua).  Returns
 -- true, or false, the error and a traceback.
 local call = async.pcall_tb
+
+-- An error with no caller left: where the host reports errors.
+local function report(h, msg)
+  local client = h._client
+  client._loop.report(client, msg)
+end
 
 -- Fire the one terminal callback.
 local function finish(h, name, value)
@@ -121,15 +110,15 @@ local function finish(h, name, value)
   if f then
     local ok, err, tb = call(f, value, h)
     if not ok then
-      h._client:_report("openrouter: " .. name .. " raised: " .. tostring(err) .. "\n" .. tb)
+      report(h, "openrouter: " .. name .. " raised: " .. tostring(err) .. "\n" .. tb)
     end
   elseif name == "on_error" and not h._user_cancel then
-    h._client:_report("openrouter: a callback-style request failed and has no on_error: " .. tostring(value))
+    report(h, "openrouter: a callback-style request failed and has no on_error: " .. tostring(value))
   end
 end
 
 local function done(h, final)
-  h._status, h._final = "done", final
+  h:_done(final)
   finish(h, "on_done", final)
 end
 
@@ -151,80 +140,58 @@ local function callback_failed(h, name, err, tb)
   finish(h, "on_error", e)
 end
 
-local function delta_text(chunk)
-  local ch = type(chunk.choices) == "table" and chunk.choices[1]
-  local d = type(ch) == "table" and ch.delta
-  local s = type(d) == "table" and d.content
-  if type(s) == "string" and s ~= "" then return s end
-  return nil
-end
-
+-- Read the stream, calling back: on_chunk for every chunk, on_text for
+-- the text (through the stream's coalescer), then on_done or on_error.
 local function run_stream(h)
   local s, cbs = h.stream, h._cbs
-  local on_chunk, on_text, coalesce = cbs.on_chunk, cbs.on_text, cbs.coalesce
-  local buf, nbuf, last = {}, 0, -math.huge
-  local function flush(final)
-    if nbuf == 0 then return true end
-    if final then                      -- the last one keeps the spacing too
-      local wait = last + coalesce - now()
-      if wait > 0 then h._client:_sleep(wait, function() return h._status ~= "running" end) end
-      if h._status ~= "running" then return false end
+  local function running() return h._status == "running" end
+  local on_chunk, on_text = nil, cbs.on_text
+  if cbs.on_chunk then
+    on_chunk = function(chunk)
+      local ok, err, tb = call(cbs.on_chunk, chunk, h)
+      if not ok then callback_failed(h, "on_chunk", err, tb) end
+      return running()
     end
-    local text = table.concat(buf, "", 1, nbuf)
-    buf, nbuf = {}, 0
-    local ok, err, tb = call(on_text, text, h)
-    -- counted from the end of the call: the next one starts >= N ms after
-    -- this one started, however long it ran (or a collection paused it)
-    last = now()
-    if not ok then callback_failed(h, "on_text", err, tb) end
-    return ok
   end
-  while h._status == "running" do
-    local deadline = nbuf > 0 and last + coalesce or nil
-    local ok, chunk = async.pcall(s._next, s, deadline)
-    if h._status ~= "running" then break end
+  local pull
+  if on_text then
+    pull = stream_mod.texts(s, cbs.coalesce or 0, on_chunk, function() return not running() end)
+  else
+    pull = function()
+      local chunk = s:next()
+      if chunk ~= nil and on_chunk and not on_chunk(chunk) then return nil end
+      return chunk
+    end
+  end
+  while true do
+    local ok, v = async.pcall(pull)
+    if not running() then break end
     if not ok then
-      if not errors.is(chunk) then
-        h._status, h._err = "error", chunk
-        error(chunk, 0)                -- not a request failure: a bug; the loop reports it
+      if not errors.is(v) then
+        h._status, h._err = "error", v
+        error(v, 0)                    -- not a request failure: a bug; the loop reports it
       end
-      if flush(true) then failed(h, chunk) end
-      return
-    elseif chunk == nil then
-      if flush(true) then
-        local final, err = s:result()
-        if final then done(h, final) else failed(h, err) end
-      end
-      return
-    elseif chunk == false then         -- the coalescing deadline passed
-      flush()
-    else
-      if on_chunk then
-        local cok, err, tb = call(on_chunk, chunk, h)
-        if not cok then return callback_failed(h, "on_chunk", err, tb) end
-        if h._status ~= "running" then break end
-      end
-      local text = on_text and delta_text(chunk)
-      if text then
-        if coalesce then
-          nbuf = nbuf + 1
-          buf[nbuf] = text
-          if now() - last >= coalesce and not flush() then return end
-        else
-          local tok, err, tb = call(on_text, text, h)
-          if not tok then return callback_failed(h, "on_text", err, tb) end
-        end
-      end
+      return failed(h, v)
+    end
+    if v == nil then
+      local final, err = s:result()
+      if final then return done(h, final) end
+      return failed(h, err)
+    end
+    if on_text then
+      local tok, err, tb = call(on_text, v, h)
+      if not tok then return callback_failed(h, "on_text", err, tb) end
     end
   end
-  -- cancelled (by handle:cancel(), maybe from inside a callback)
+  -- cancelled (by handle:cancel(), maybe from inside a callback), or a
+  -- callback failed (on_error has fired then)
   failed(h, h._err)
 end
 
 --- Drive a started stream with callbacks.  Returns the handle.
 function M.stream(client, s, cbs)
-  local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", stream = s }, Handle)
-  h._task = client:_spawn(function() run_stream(h) end)
+  local h = job.new(Handle, { _client = client, _cbs = cbs, stream = s })
+  h._task = client._loop.spawn(client, function() run_stream(h) end)
   return h
 end
 
@@ -241,9 +208,9 @@ end
 
 --- A non-streaming chat with callbacks.  Returns the handle.
 function M.chat(client, req, opts, cbs)
-  local h = setmetatable({ _client = client, _cbs = cbs, _status = "running", _token = {} }, Handle)
+  local h = job.new(Handle, { _client = client, _cbs = cbs, _token = {} })
   opts._token = h._token
-  h._task = client:_spawn(function() run_chat(h, req, opts) end)
+  h._task = client._loop.spawn(client, function() run_chat(h, req, opts) end)
   return h
 end
 

@@ -1,14 +1,21 @@
 --- Client: one libcurl multi handle, many requests in flight.
+-- This file: the options and the constructor, starting a request, the JSON
+-- request loop, and the public API.  Elsewhere: waiting (the loop adapter,
+-- openrouter.loop), errors from responses (openrouter.http_errors), retry
+-- policy (openrouter.retry), streams (openrouter.stream), callback style
+-- (openrouter.callbacks).
 
 local core = require("openrouter.core")
 local cjson = require("cjson")
 local errors = require("openrouter.errors")
+local http_errors = require("openrouter.http_errors")
+local retry = require("openrouter.retry")
 local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
 local trace = require("openrouter.trace")
+local loop = require("openrouter.loop")
 
 local json = cjson.new()
-local null = cjson.null
 
 local M = {}
 
@@ -16,7 +23,6 @@ M.USER_AGENT = "openrouter-lua/" .. core.version
 M.DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 M.DEFAULT_TIMEOUT = { connect = 10, idle = 60, total = 600 }
 M.DEFAULT_LIMITS = { max_event = 1048576, max_body = 64 * 1048576, max_header = 65536 }
-M.BACKOFF = { base = 0.5, cap = 8, jitter = 0.25, max_hint = 60 }
 
 -- The API key lives here, not in the client table: it cannot show up in
 -- tostring(client), a dump of the client, or an error.
@@ -32,28 +38,6 @@ Client.__name = "openrouter.Client"
 
 function Client:__tostring()
   return "openrouter.Client(" .. self.base_url .. ")"
-end
-
-local function resolve_loop(loop)
-  if loop == nil then
-    -- blocking an nginx worker is never right: inside OpenResty the default is "ngx"
-    local ngx = rawget(_G, "ngx")
-    loop = (type(ngx) == "table" and type(ngx.get_phase) == "function") and "ngx" or "blocking"
-  end
-  if type(loop) == "table" then
-    if type(loop.wait) ~= "function" then
-      error("openrouter.new: a loop adapter needs a wait(client) function", 3)
-    end
-    return loop
-  end
-  if type(loop) ~= "string" or not loop:match("^[%w_]+$") then
-    error("openrouter.new: 'loop' must be an adapter name or table", 3)
-  end
-  local ok, mod = pcall(require, "openrouter.loop." .. loop)
-  if not ok then
-    error("openrouter.new: loop '" .. loop .. "' is not available: " .. tostring(mod), 3)
-  end
-  return mod
 end
 
 local function merge(defaults, over)
@@ -86,6 +70,7 @@ function M.new(opts)
   check_opt(opts, "headers", "table")
   check_opt(opts, "limits", "table")
   local retries = check_opt(opts, "max_retries", "number") or 2
+  local adapter = loop.resolve(opts.loop, 2)
   local self = setmetatable({
     base_url = base,
     app_url = check_opt(opts, "app_url", "string"),
@@ -98,11 +83,10 @@ function M.new(opts)
     ca_file = check_opt(opts, "ca_file", "string"),
     ca_path = check_opt(opts, "ca_path", "string"),
     insecure = opts.insecure == true,
-    _loop = resolve_loop(opts.loop),
     _multi = core.multi_new(),
-    _trace = trace.sink(opts.debug),
+    _trace = trace.new(opts.debug, key),
   }, Client)
-  if self._loop.attach then self._loop.attach(self) end
+  loop.attach(self, adapter)          -- self._loop: every hook; self._loopstate
   if self.insecure then
     io.stderr:write("openrouter: WARNING: TLS certificate verification is off (insecure = true)\n")
   end
@@ -111,17 +95,6 @@ function M.new(opts)
 end
 
 ------------------------------------------------------------- internals
-
---- Printable preview of bytes from the server (for error messages).
-function M._preview(s, n)
-  n = n or 160
-  local cut = #s > n
-  s = s:sub(1, n):gsub("[%z\1-\8\11-\31\127]", function(c)
-    return string.format("\\x%02x", c:byte())
-  end):gsub("\n", "\\n"):gsub("\r", "\\r")
-  return "'" .. s .. (cut and "...'" or "'")
-end
-Client._preview = M._preview
 
 local function header_list(self, opts, sse)
   local list, bad = {}, nil
@@ -157,14 +130,12 @@ end
 
 -- Start one HTTP request on the multi.  Returns the core request, or nil
 -- and a validation error (nothing sent).
-function Client:_start(method, path, body, sse, opts)
+local function start(self, method, path, body, sse, opts)
   local headers, err = header_list(self, opts, sse)
   if not headers then return nil, err end
   local to = merge(self.timeout, opts.timeout)
   local lim = merge(self.limits, opts.limits)
-  if self._trace then
-    trace.request(self._trace, secrets[self], method, self.base_url .. path, headers, body, sse)
-  end
+  if self._trace then self._trace:request(method, self.base_url .. path, headers, body, sse) end
   local req = self._multi:request{
     url = self.base_url .. path,
     method = method ~= "POST" and method ~= "GET" and method or nil,
@@ -182,220 +153,53 @@ function Client:_start(method, path, body, sse, opts)
     ca_path = self.ca_path,
     insecure = self.insecure,
   }
-  self:_kick()
+  self._loop.kick(self)
   return req
 end
 
---- Let transfers progress: blocks or yields, per the loop adapter, until
---- `req` (optional) may have news or `deadline` (core.now() seconds,
---- optional) has passed.  Adapters may return earlier.
-function Client:_wait(req, deadline)
-  self._loop.wait(self, req, deadline)
-end
-
---- Pause (between retries).  `cond` (optional): a function; when it turns
---- true (a cancel), an adapter that can tell may end the pause early.
-function Client:_sleep(seconds, cond)
-  if self._loop.sleep then return self._loop.sleep(self, seconds, cond) end
-  local deadline = core.now() + seconds
-  while core.now() < deadline and not (cond and cond()) do self._loop.wait(self, nil, deadline) end
-end
-
---- Debug trace (debug = true or OPENROUTER_DEBUG=1): one SSE event.
-function Client:_trace_event(ev)
-  trace.event(self._trace, secrets[self], ev)
-end
-
---- Debug trace: a request is over (status, timings, the error if any).
-function Client:_trace_done(req, err)
-  trace.done(self._trace, secrets[self], req, err)
-end
-
---- A request was started or cancelled: tell the loop adapter.
-function Client:_kick()
-  local kick = self._loop.kick
-  if kick then kick(self) end
-end
-
---- Raise a clear error when waiting is impossible here (e.g. the nvim
---- loop outside openrouter.async).
-function Client:_check_wait()
-  local check = self._loop.check
-  if check then check(self) end
-end
-
---- Run fn where it may wait: a task of the loop, or (blocking loop) now.
-function Client:_spawn(fn)
-  local spawn = self._loop.spawn
-  if spawn then return spawn(self, fn) end
-  fn()
-  return nil
-end
-
---- An error with no caller left (a callback raised, a task failed):
---- raise it where the host reports errors.
-function Client:_report(msg)
-  local report = self._loop.report
-  if report then return report(self, msg) end
-  error(msg, 0)
-end
-
--- Fill request_id/status from the response when the error lacks them.
-function Client:_decorate(e, req)  -- luacheck: ignore 212/self
-  local h = req:headers()
-  if e.request_id == nil then e.request_id = h["x-generation-id"] end
-  if e.status == nil then
-    local st = req:status()
-    if st > 0 then e.status = st end
+-- Block (or yield) until the request has finished; its outcome.
+local function complete(self, req)
+  local out = req:outcome()
+  while not out do
+    self._loop.wait(self, req)
+    out = req:outcome()
   end
-  return e
+  return out
 end
 
-local function http_date_delay(s)
-  local months = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
-                   Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
-  local d, mon, y, hh, mm, ss = s:match("%a+, (%d+) (%a+) (%d+) (%d+):(%d+):(%d+) GMT")
-  if not d or not months[mon] then return nil end
-  local t = { year = tonumber(y), month = months[mon], day = tonumber(d),
-              hour = tonumber(hh), min = tonumber(mm), sec = tonumber(ss), isdst = false }
-  -- os.time reads local time; correct by the zone offset of that moment
-  local now = os.time()
-  local offset = os.difftime(now, os.time(os.date("!*t", now)))
-  local delay = os.difftime(os.time(t) + offset, now)
-  return delay > 0 and delay or 0
-end
-
---- The server's retry hint in seconds: retry-after-ms, Retry-After
---- (seconds or an HTTP date), then error.availability.retry_after.
-function M.retry_hint(headers, err_body)
-  local ms = tonumber(headers["retry-after-ms"] or "")
-  if ms then return ms / 1000 end
-  local ra = headers["retry-after"]
-  if ra then
-    local s = tonumber(ra)
-    if s then return s end
-    local d = http_date_delay(ra)
-    if d then return d end
-  end
-  if type(err_body) == "table" then
-    local av = err_body.availability or (type(err_body.metadata) == "table" and err_body.metadata.availability)
-    if type(av) == "table" and type(av.retry_after) == "number" then return av.retry_after end
-  end
-  return nil
-end
-
---- An error object for a non-2xx response, from OpenRouter's error body
---- {"error":{"code","message","metadata"}}.
-function Client:_http_error(req)
-  local status = req:status()
-  local body = req:body()
-  local ok, doc = pcall(json.decode, body)
-  local e = { kind = "http", status = status, body = body }
-  local eb = ok and type(doc) == "table" and type(doc.error) == "table" and doc.error or nil
-  if eb then
-    e.code = eb.code ~= null and eb.code or nil
-    e.message = type(eb.message) == "string" and eb.message or ("HTTP " .. status)
-    e.metadata = type(eb.metadata) == "table" and eb.metadata or nil
-    if type(doc.id) == "string" then e.request_id = doc.id end
-    local av = eb.availability or (e.metadata and e.metadata.availability)
-    if type(av) == "table" and av.retryable == false then e.retryable = false end
-  elseif body ~= "" then
-    e.message = "HTTP " .. status .. ": " .. M._preview(body)
-  else
-    e.message = "HTTP " .. status
-  end
-  e.retry_after = M.retry_hint(req:headers(), eb)
-  return errors.new(self:_decorate(e, req))
-end
-
-function Client:_transport_error(req)
-  local ok, kind, message, which = req:result()
-  if ok ~= false then return nil end
-  -- `which` names the timeout or the limit that fired; for a network
-  -- error it is libcurl's reason, kept as the code
-  local e = { kind = kind, message = message }
-  if kind == "network" then e.code = which else e.which = which end
-  return errors.new(self:_decorate(e, req))
-end
-
---- Block (or yield) until the request has finished.
-function Client:_complete(req)
-  while req:result() == nil do self:_wait(req) end
-end
-
---- Backoff before retry `attempt` (1-based): base * 2^(attempt-1), capped,
---- minus up to `jitter` of it; a server hint wins.
-function M.backoff(attempt, hint)
-  local b = M.BACKOFF
-  if hint then return hint end
-  local d = math.min(b.base * 2 ^ (attempt - 1), b.cap)
-  return d - d * b.jitter * math.random()
-end
-
--- Should `e` be retried after `attempt` tries out of 1 + max_retries?
--- Returns the delay, or nil.
-function Client:_retry_delay(e, attempt, max_retries)  -- luacheck: ignore 212/self
-  if attempt > max_retries or not e.retryable then return nil end
-  local hint = e.retry_after
-  if hint and hint > M.BACKOFF.max_hint then return nil end
-  return M.backoff(attempt, hint)
+-- The decoded body of a finished JSON request, or nil and its error.
+local function json_response(req, out)
+  local e = http_errors.response(req, out)
+  if e then return nil, e end
+  local raw = req:body()
+  local ok, doc = pcall(json.decode, raw)
+  if not ok or type(doc) ~= "table" then return nil, http_errors.not_json(req, out, raw) end
+  if type(doc.error) == "table" then return nil, http_errors.api(req, out, doc, raw) end
+  return doc
 end
 
 -- One JSON request/response with retries.  Returns decoded body or nil, err.
 function Client:_json(method, path, body, opts)
   opts = opts or {}
-  self:_check_wait()
-  local max_retries = opts.max_retries or self.max_retries
-  local attempts = {}
-  local attempt = 0
+  self._loop.check(self)
+  local policy = retry.new(opts.max_retries or self.max_retries)
   -- opts._token (callback handles): { cancelled = bool, req = current request }
   local token = opts._token
   local cancelled = token and function() return token.cancelled end
   while true do
-    attempt = attempt + 1
-    local req, err = self:_start(method, path, body, false, opts)
+    local req, err = start(self, method, path, body, false, opts)
     if not req then return nil, err end
     if token then token.req = req end
-    self:_complete(req)
     local res
-    err = self:_transport_error(req)
-    if not err then
-      local status = req:status()
-      if status < 200 or status >= 300 then
-        err = self:_http_error(req)
-      else
-        local raw = req:body()
-        local ok, doc = pcall(json.decode, raw)
-        if not ok or type(doc) ~= "table" then
-          err = errors.new(self:_decorate({
-            kind = "protocol", message = "response is not JSON: " .. M._preview(raw), body = raw,
-          }, req))
-        elseif type(doc.error) == "table" then
-          local eb = doc.error
-          err = errors.new(self:_decorate({
-            kind = "api", code = eb.code ~= null and eb.code or nil,
-            message = type(eb.message) == "string" and eb.message or "error in response",
-            metadata = type(eb.metadata) == "table" and eb.metadata or nil,
-            request_id = type(doc.id) == "string" and doc.id or nil,
-            body = raw,
-          }, req))
-        else
-          res = doc
-        end
-      end
-    end
-    if self._trace then self:_trace_done(req, err) end
+    res, err = json_response(req, complete(self, req))
+    if self._trace then self._trace:done(req, err) end
     req:close()
     if res then return res end
-    local delay = self:_retry_delay(err, attempt, max_retries)
-    attempts[#attempts + 1] = { status = err.status, kind = err.kind, delay = delay }
-    if not delay then
-      err.attempts = attempts
-      return nil, err
-    end
-    self:_sleep(delay, cancelled)
+    local delay = policy:failed(err)
+    if not delay then return nil, err end
+    self._loop.sleep(self, delay, cancelled)
     if token and token.cancelled then
-      return nil, errors.new{ kind = "cancelled", message = "request cancelled", attempts = attempts }
+      return nil, errors.cancelled("request", nil, { attempts = policy.attempts })
     end
   end
 end
@@ -451,7 +255,7 @@ function Client:chat(req, opts)
   end
   local o, err = check_request(self, req, opts, "chat")
   if not o then return nil, err end
-  self:_check_wait()
+  self._loop.check(self)
   if req.stream then
     local s
     s, err = self:stream(req, { headers = o.headers, timeout = o.timeout, limits = o.limits,
@@ -488,16 +292,10 @@ function Client:stream(req, opts)
   local body
   body, err = encode(t)
   if not body then return nil, err end
-  local function start()
-    return self:_start("POST", "/chat/completions", body, true, o)
+  local function restart()
+    return start(self, "POST", "/chat/completions", body, true, o)
   end
-  local r
-  r, err = start()
-  if not r then return nil, err end
-  local s = stream_mod.new(self, r)
-  s._restart = start
-  s._max_retries = o.max_retries or self.max_retries
-  return s
+  return stream_mod.open(self, restart, retry.new(o.max_retries or self.max_retries))
 end
 
 local function urlencode(s)
@@ -558,15 +356,13 @@ end
 --- is harmless.  Returns a count of pending work, 0 when idle.
 ---@return integer
 function Client:update()
-  local update = self._loop.update
-  if update then return update(self) end
-  return self._multi:perform()
+  return self._loop.update(self)
 end
 
 --- Close the client's transport: every request in flight is cancelled.
 function Client:close()
   self._multi:close()
-  if self._loop.detach then self._loop.detach(self) end
+  self._loop.detach(self)
 end
 
 M.Client = Client

@@ -1,8 +1,10 @@
 --- Error objects: every failure a caller can meet is one of these.
 -- Fields: kind ("validation", "http", "api", "network", "timeout",
--- "cancelled", "protocol"), status, code, message, metadata, retry_after,
--- request_id, retryable, and kind-specific extras (errors, which, partial,
--- body). They print readably with tostring() and as uncaught errors.
+-- "cancelled", "protocol", "callback", "tool", "output"), status, code,
+-- message, metadata, retry_after, request_id, retryable, and kind-specific
+-- extras (errors, which, partial, body, attempts). They print readably with
+-- tostring() and as uncaught errors.  Building them from HTTP responses and
+-- transfers is openrouter.http_errors' job.
 
 local M = {}
 
@@ -70,6 +72,20 @@ function M.new(fields)
   return e
 end
 
+--- A "cancelled" error: `what` ("stream", "request", "task") was
+--- cancelled; `reason` (optional) says by what; `fields` (optional): more
+--- fields (request_id, status, attempts...).
+---@param what string
+---@param reason string|nil
+---@param fields table|nil
+---@return openrouter.Error
+function M.cancelled(what, reason, fields)
+  local e = fields or {}
+  e.kind = "cancelled"
+  e.message = what .. " cancelled" .. (reason and (" (" .. reason .. ")") or "")
+  return M.new(e)
+end
+
 --- A validation error from a list of {path=, message=}.
 function M.validation(list, what)
   local first = list[1]
@@ -83,8 +99,8 @@ end
 -- Lua 5.1's standalone interpreter prints "(error object is not a string)"
 -- for a table error: it never calls __tostring (5.2+, LuaJIT do).  So on
 -- plain 5.1, when no pcall/xpcall/coroutine stands between us and the
--- top level, raise the readable string; the object stays reachable
--- through M.last (and the stream that raised it).
+-- top level, raise the readable string: nobody is there to catch the
+-- object (the stream that raised it still holds it: stream:error()).
 local PLAIN_51 = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
 
 local function caught_above(level)
@@ -100,7 +116,6 @@ end
 
 --- Raise `e` (an error object) so that it prints readably everywhere.
 function M.raise(e)
-  M.last = e
   if PLAIN_51 and not caught_above(3) then error(tostring(e), 0) end
   error(e, 0)
 end

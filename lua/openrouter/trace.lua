@@ -3,8 +3,19 @@
 -- timings (DNS, connect, TLS, first byte, total) to stderr; `debug` may
 -- also be a function(line).  The API key is replaced by [REDACTED] in every
 -- line, wherever it appears.
+--
+--   local tr = trace.new(opts.debug, api_key)   -- nil when tracing is off
+--   tr:request(method, url, headers, body, stream); tr:event(ev); tr:done(req, err)
 
 local M = {}
+
+-- The key each tracer scrubs, kept off the tracer so that no table
+-- reachable from a client holds it.
+local keys = setmetatable({}, { __mode = "k" })
+
+---@class openrouter.Tracer
+local Tracer = {}
+Tracer.__index = Tracer
 
 local PREVIEW = 300
 
@@ -36,18 +47,30 @@ local function scrub(s, key)
 end
 M.scrub = scrub
 
-local function emit(sink, key, fmt, ...)
-  sink(scrub("openrouter: " .. fmt:format(...), key))
+--- A tracer for the `debug` option (see M.sink), or nil when tracing is off.
+---@param opt boolean|function|nil
+---@param key string|nil   the API key, redacted wherever it appears
+---@return openrouter.Tracer|nil
+function M.new(opt, key)
+  local sink = M.sink(opt)
+  if not sink then return nil end
+  local tr = setmetatable({ sink = sink }, Tracer)
+  keys[tr] = key
+  return tr
+end
+
+local function emit(tr, fmt, ...)
+  tr.sink(scrub("openrouter: " .. fmt:format(...), keys[tr]))
 end
 
 --- Before sending: the request line, headers and body size.
-function M.request(sink, key, method, url, headers, body, stream)
-  emit(sink, key, "> %s %s%s", method, url, stream and " (stream)" or "")
+function Tracer:request(method, url, headers, body, stream)
+  emit(self, "> %s %s%s", method, url, stream and " (stream)" or "")
   for _, h in ipairs(headers) do
     if h:sub(1, 14):lower() == "authorization:" then h = "Authorization: Bearer [REDACTED]" end
-    emit(sink, key, "> %s", h)
+    emit(self, "> %s", h)
   end
-  if body then emit(sink, key, "> body: %d bytes", #body) end
+  if body then emit(self, "> body: %d bytes", #body) end
 end
 
 local function preview(s)
@@ -55,22 +78,22 @@ local function preview(s)
   return s
 end
 
---- Each SSE event as it is taken from the queue.
-function M.event(sink, key, ev)
-  emit(sink, key, "< event %s: %s", ev.type, preview(ev.data:gsub("\n", "\\n")))
+--- Each SSE event ({ type=, data=, id= }) as it is taken from the queue.
+function Tracer:event(ev)
+  emit(self, "< event %s: %s", ev.type, preview(ev.data:gsub("\n", "\\n")))
 end
 
 local function ms(v) return v and ("%.1f ms"):format(v * 1000) or "-" end
 
 --- When the request is over: status, timings, volume, and the error if any.
-function M.done(sink, key, req, err)
+function Tracer:done(req, err)
   local info = req:info()
-  emit(sink, key, "< HTTP %d (HTTP/%s)%s", req:status(), tostring(info.http_version or "?"),
-       req:headers()["x-generation-id"] and (" " .. req:headers()["x-generation-id"]) or "")
-  emit(sink, key, "= dns %s, connect %s, tls %s, first byte %s, total %s; %d bytes, %d keep-alives",
+  local id = req:headers()["x-generation-id"]
+  emit(self, "< HTTP %d (HTTP/%s)%s", req:status(), tostring(info.http_version or "?"), id and (" " .. id) or "")
+  emit(self, "= dns %s, connect %s, tls %s, first byte %s, total %s; %d bytes, %d keep-alives",
        ms(info.dns), ms(info.connect), ms(info.tls), ms(info.first_byte), ms(info.elapsed),
        info.bytes or 0, info.comments or 0)
-  if err then emit(sink, key, "! %s", tostring(err)) end
+  if err then emit(self, "! %s", tostring(err)) end
 end
 
 return M

@@ -1,14 +1,7 @@
 --- The default loop adapter: waiting blocks the calling thread inside
 -- libcurl's poll, at most a second at a time (or until `deadline`).
--- Callback-style requests run to completion before the call returns.
---
--- A loop adapter is a table (docs/hosts.md describes every field):
---   wait(client, req, deadline)   -- required: let transfers progress (block or yield)
---                                 -- until req may have news or deadline passes
---   sleep(client, seconds, cond)  -- pause between retries; may end early when cond()
---   attach(client), detach(client), kick(client), check(client),
---   spawn(client, fn), report(client, msg), update(client)   -- optional
--- Event loops build theirs with openrouter.loop.driver.
+-- Callback-style requests run to completion before the call returns (the
+-- default spawn).  The adapter protocol is in openrouter.loop (init.lua).
 local core = require("openrouter.core")
 
 local M = { name = "blocking" }

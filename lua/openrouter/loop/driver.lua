@@ -37,8 +37,9 @@ local async = require("openrouter.async")
 local now = core.now
 local M = {}
 
+-- The adapter's per-client state: what attach() returned (openrouter.loop).
 local function state(client)
-  local st = client._drv
+  local st = client._loopstate
   if not st then error("openrouter: this client's loop adapter was not attached", 3) end
   return st
 end
@@ -188,7 +189,7 @@ function M.new(hooks)
 
   function A.attach(client)
     local st = {
-      client = client, multi = client._multi, hooks = hooks, socket = not pumped,
+      multi = client._multi, hooks = hooks, socket = not pumped,
       defer = hooks.defer, waiters = {}, socks = {}, readies = {}, errors = {},
     }
     st.deferred_sweep = function()
@@ -206,7 +207,7 @@ function M.new(hooks)
     end
     st.report = hooks.report or function(msg) st.errors[#st.errors + 1] = msg end
     if st.socket then st.multi:socket_mode() end
-    client._drv = st
+    return st
   end
 
   --- Raise unless the caller may wait here (inside an openrouter.async task).
@@ -239,7 +240,7 @@ function M.new(hooks)
   --- A request was started or cancelled: look at libcurl again soon, and
   --- wake whoever waits on a request that has ended.
   function A.kick(client)
-    local st = client._drv
+    local st = client._loopstate
     if not st or st.closed then return end
     if st.socket and not st.kicked then   -- the timer's callback syncs and sweeps
       st.kicked = true
@@ -276,7 +277,7 @@ function M.new(hooks)
   --- The client closed its transport: release watchers and the timer, and
   --- let waiting tasks see their cancelled requests.
   function A.detach(client)
-    local st = client._drv
+    local st = client._loopstate
     if not st or st.closed then return end
     st.closed = true
     if st.socket then

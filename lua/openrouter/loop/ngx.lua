@@ -38,8 +38,8 @@ function M.new(opts)
   if not ok_sem then semaphore = nil end
   local A = { name = "ngx", interval = interval }
 
-  function A.attach(client)
-    client._ngx = { waiters = {}, pumping = false }
+  function A.attach()
+    return { waiters = {}, pumping = false }   -- client._loopstate
   end
 
   -- Post every waiter that can move on.
@@ -100,7 +100,7 @@ function M.new(opts)
   function A.wait(client, req, deadline, cond)
     check_phase()
     async.check_cancelled()
-    local st = client._ngx
+    local st = client._loopstate
     local task = async.current()
     local w = { req = req, deadline = deadline, cond = cond, task = task, client = client }
     if task then task._waiting = w end
@@ -131,7 +131,7 @@ function M.new(opts)
   end
 
   function A.kick(client)
-    local st = client._ngx
+    local st = client._loopstate
     if not st or st.closed then return end
     wake(st)
     if client._multi:timeout() >= 0 then
@@ -142,8 +142,8 @@ function M.new(opts)
 
   function A.update(client)
     local running = client._multi:perform()
-    wake(client._ngx)
-    return running + #client._ngx.waiters
+    wake(client._loopstate)
+    return running + #client._loopstate.waiters
   end
 
   --- Callback-style requests run in a light thread (or a timer where the
@@ -163,7 +163,7 @@ function M.new(opts)
   end
 
   function A.detach(client)
-    local st = client._ngx
+    local st = client._loopstate
     if not st then return end
     st.closed = true
     for _, w in ipairs(st.waiters) do

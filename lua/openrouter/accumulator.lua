@@ -1,0 +1,255 @@
+--- The accumulator: merges the decoded chunks of a streaming chat
+-- completion into a response shaped like a non-streaming chat() answer.
+-- A pure function of the chunks: no I/O, no client, no stream.
+--
+--   local acc = accumulator.new()
+--   accumulator.add(acc, chunk)          -- for each decoded chunk, in order
+--   accumulator.build(acc)               -- the response so far (fresh tables)
+--   accumulator.finished(acc)            -- a choice carried a finish_reason
+--   accumulator.count(acc)               -- chunks added
+--
+-- Merging rules: content, reasoning and refusal pieces are concatenated
+-- per choice; reasoning_details entries are appended in order, and an entry
+-- whose `index` was seen before is merged into that entry (its text,
+-- summary and data pieces concatenated); tool_calls are merged by index (id,
+-- type and function name kept, arguments concatenated); annotations and
+-- images are appended; logprobs arrays (content, refusal) are appended;
+-- finish_reason and native_finish_reason keep the last non-null value;
+-- every top-level field but choices/object/error (id, model, provider,
+-- usage, created, system_fingerprint...) keeps the last value sent.  The
+-- acc is opaque: use these functions, not its fields.
+
+local cjson = require("cjson")
+
+local null = cjson.null
+local concat = table.concat
+
+local M = {}
+
+local function is_str(v) return type(v) == "string" end
+local function present(v) return v ~= nil and v ~= null end
+
+local function new_choice(index)
+  return {
+    index = index, content = {}, reasoning = {}, refusal = {},
+    details = {}, details_at = {}, tools = {}, tools_order = {},
+    extra = {}, logprobs = nil,
+  }
+end
+
+local DETAIL_TEXT = { text = true, summary = true, data = true }
+
+local function add_detail(c, det)
+  if type(det) ~= "table" then return end
+  local at = det.index
+  local cur = present(at) and c.details_at[at] or nil
+  if not cur then
+    cur = {}
+    for k, v in pairs(det) do cur[k] = v end
+    c.details[#c.details + 1] = cur
+    if present(at) then c.details_at[at] = cur end
+    return
+  end
+  for k, v in pairs(det) do
+    if DETAIL_TEXT[k] and is_str(v) and is_str(cur[k]) then
+      cur[k] = cur[k] .. v
+    elseif v ~= null then
+      cur[k] = v
+    end
+  end
+end
+
+local function add_tool_call(c, tc)
+  if type(tc) ~= "table" then return end
+  local at = tc.index
+  if not present(at) then at = #c.tools_order end
+  local cur = c.tools[at]
+  if not cur then
+    cur = { index = at, args = {} }
+    c.tools[at] = cur
+    c.tools_order[#c.tools_order + 1] = at
+  end
+  for k, v in pairs(tc) do
+    if k == "function" and type(v) == "table" then
+      cur.fn = cur.fn or {}
+      for fk, fv in pairs(v) do
+        if fk == "arguments" then
+          if is_str(fv) then cur.args[#cur.args + 1] = fv end
+        elseif fv ~= null then
+          cur.fn[fk] = fv
+        end
+      end
+    elseif k ~= "index" and v ~= null then
+      cur[k] = v
+    end
+  end
+end
+
+local function append_all(dst, src)
+  if type(src) ~= "table" then return dst end
+  dst = dst or {}
+  for i = 1, #src do dst[#dst + 1] = src[i] end
+  return dst
+end
+
+local KNOWN_DELTA = {
+  role = true, content = true, reasoning = true, refusal = true,
+  reasoning_details = true, tool_calls = true, annotations = true, images = true,
+}
+
+local function add_choice(acc, ch)
+  local index = ch.index
+  if type(index) ~= "number" then index = 0 end
+  local c = acc.choices[index]
+  if not c then
+    c = new_choice(index)
+    acc.choices[index] = c
+    acc.order[#acc.order + 1] = index
+  end
+  local d = ch.delta
+  if type(d) == "table" then
+    if is_str(d.role) then c.role = d.role end
+    if is_str(d.content) then c.content[#c.content + 1] = d.content end
+    if is_str(d.reasoning) then c.reasoning[#c.reasoning + 1] = d.reasoning end
+    if is_str(d.refusal) then c.refusal[#c.refusal + 1] = d.refusal end
+    if type(d.reasoning_details) == "table" then
+      for _, det in ipairs(d.reasoning_details) do add_detail(c, det) end
+    end
+    if type(d.tool_calls) == "table" then
+      for _, tc in ipairs(d.tool_calls) do add_tool_call(c, tc) end
+    end
+    c.annotations = append_all(c.annotations, d.annotations)
+    c.images = append_all(c.images, d.images)
+    for k, v in pairs(d) do
+      if not KNOWN_DELTA[k] and v ~= null then c.extra[k] = v end
+    end
+  end
+  if present(ch.finish_reason) then
+    c.finish_reason = ch.finish_reason
+    acc.finished = true
+  end
+  if present(ch.native_finish_reason) then
+    c.native_finish_reason = ch.native_finish_reason
+  end
+  local lp = ch.logprobs
+  if type(lp) == "table" then
+    c.logprobs = c.logprobs or {}
+    for k, v in pairs(lp) do
+      if type(v) == "table" then c.logprobs[k] = append_all(c.logprobs[k], v)
+      else c.logprobs[k] = v end
+    end
+  end
+end
+
+--- A new, empty accumulator.
+---@return table acc
+function M.new()
+  return { top = {}, choices = {}, order = {}, finished = false, chunks = 0 }
+end
+
+--- Fold one decoded chunk into `acc` (chunks in the order they came).
+---@param acc table
+---@param chunk table
+function M.add(acc, chunk)
+  acc.chunks = acc.chunks + 1
+  for k, v in pairs(chunk) do
+    if k ~= "choices" and k ~= "object" and k ~= "error" then acc.top[k] = v end
+  end
+  if type(chunk.choices) == "table" then
+    for _, ch in ipairs(chunk.choices) do
+      if type(ch) == "table" then add_choice(acc, ch) end
+    end
+  end
+end
+
+--- Did a choice carry a finish_reason?
+---@param acc table
+---@return boolean
+function M.finished(acc)
+  return acc.finished
+end
+
+--- How many chunks were added.
+---@param acc table
+---@return integer
+function M.count(acc)
+  return acc.chunks
+end
+
+local function nonempty(parts)
+  if #parts == 0 then return nil end
+  return concat(parts)
+end
+
+local function copy_list(t)
+  if t == nil then return nil end
+  local out = {}
+  for i = 1, #t do out[i] = t[i] end
+  return out
+end
+
+local function build_calls(c)
+  local calls = {}
+  for i, at in ipairs(c.tools_order) do
+    local t = c.tools[at]
+    local call = {}
+    for k, v in pairs(t) do
+      if k ~= "args" and k ~= "fn" then call[k] = v end
+    end
+    local fn = {}
+    for k, v in pairs(t.fn or {}) do fn[k] = v end
+    fn.arguments = concat(t.args)
+    call["function"] = fn
+    calls[i] = call
+  end
+  return calls
+end
+
+--- The response accumulated so far, in the shape of a non-streaming
+--- chat() answer.  Every table in it is new: later add()s do not change it.
+---@param acc table
+---@return table
+function M.build(acc)
+  local out = {}
+  for k, v in pairs(acc.top) do out[k] = v end
+  out.object = "chat.completion"
+  local idx = copy_list(acc.order)
+  table.sort(idx)
+  local choices = {}
+  for _, index in ipairs(idx) do
+    local c = acc.choices[index]
+    local msg = {}
+    for k, v in pairs(c.extra) do msg[k] = v end
+    msg.role = c.role or "assistant"
+    msg.content = concat(c.content)
+    msg.reasoning = nonempty(c.reasoning)
+    msg.refusal = nonempty(c.refusal)
+    if #c.details > 0 then
+      local details = {}
+      for i, d in ipairs(c.details) do
+        local e = {}
+        for k, v in pairs(d) do e[k] = v end
+        details[i] = e
+      end
+      msg.reasoning_details = details
+    end
+    if #c.tools_order > 0 then msg.tool_calls = build_calls(c) end
+    msg.annotations = copy_list(c.annotations)
+    msg.images = copy_list(c.images)
+    local logprobs
+    if c.logprobs then
+      logprobs = {}
+      for k, v in pairs(c.logprobs) do
+        logprobs[k] = type(v) == "table" and copy_list(v) or v
+      end
+    end
+    choices[#choices + 1] = {
+      index = index, message = msg, finish_reason = c.finish_reason,
+      native_finish_reason = c.native_finish_reason, logprobs = logprobs,
+    }
+  end
+  out.choices = choices
+  return out
+end
+
+return M
