@@ -917,9 +917,9 @@ describe("openrouter-mock", function()
       local before = vm_rss_kb(srv.pid)
       if not before then return pending("no /proc") end
       local s = raw.session(srv.url)
-      -- 200,000 chunks is about 55 MB; the transport's event queue holds one
-      -- event, then it pauses the transfer and reads none of the rest
-      local h = s:start{ method = "POST", path = "/chat/completions", stream = true, max_queue = 1,
+      -- 200,000 chunks is about 55 MB; the transport queues at most 4 MiB of
+      -- events, then it pauses the transfer and reads none of the rest
+      local h = s:start{ method = "POST", path = "/chat/completions", stream = true,
         headers = auth({ ["X-Mock-Tokens"] = "200000" }),
         body = cjson.encode({ model = "mock/lorem", stream = true,
           messages = { { role = "user", content = "x" } } }) }

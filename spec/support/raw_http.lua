@@ -19,7 +19,7 @@
 -- URL's path), headers (a map, or an array of { name, value }; a false value
 -- leaves a header out), body, timeout (seconds, default 10), stream (the
 -- core's SSE mode: events decoded by the library, in r.sse_events or given
--- to on_events(events, r) as they come, nothing in r.body), max_queue,
+-- to on_events(events, r) as they come, nothing in r.body),
 -- max_body (bytes; the core's default is 64 MiB), events (false: leave an
 -- SSE body unparsed, r.events nil),
 -- on_progress(bytes, r) (called whenever more body bytes have arrived;
@@ -112,7 +112,7 @@ function Session:start(opts)
   local req = self.multi:request{
     url = url, method = opts.method, body = opts.body, stream = opts.stream or false,
     headers = header_lines(opts.headers or {}, opts.body),
-    total_timeout = opts.timeout or 10, max_queue = opts.max_queue, max_body = opts.max_body,
+    total_timeout = opts.timeout or 10, max_body = opts.max_body,
   }
   return { req = req, opts = opts, t0 = core.now() }
 end
@@ -131,10 +131,12 @@ function Session:finish(h)
   local r = { headers = {}, complete = false, sse_events = not opts.on_events and {} or nil }
   local seen, stopped = 0, false
   while true do
-    local done = req:result() ~= nil
+    local done = req:outcome() ~= nil
     if opts.stream then
-      local evs = req:events()
-      if #evs > 0 then
+      local evs = {}
+      local n = req:events(evs, true)
+      if n > 0 then
+        for i = #evs, n + 1, -1 do evs[i] = nil end
         if opts.on_events then
           opts.on_events(evs, r)
         else
@@ -158,7 +160,8 @@ function Session:finish(h)
     self.multi:wait(1)
   end
   r.elapsed_ms = (core.now() - h.t0) * 1000
-  local ok, kind, message, which = req:result()
+  local out = req:outcome()
+  local ok, kind, message, which = out.kind == nil, out.kind, out.message, out.which
   local info = req:info()
   r.status = req:status()
   r.headers = req:headers()
