@@ -6,6 +6,7 @@ local errors = require("openrouter.errors")
 local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
 local trace = require("openrouter.trace")
+local structured = require("openrouter.structured")     -- hook: structured outputs
 
 local json = cjson.new()
 local null = cjson.null
@@ -434,6 +435,7 @@ end
 ---@return table|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:chat(req, opts)
+  structured.check(req, "client:chat")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
     if type(req) ~= "table" then error("client:chat: request must be a table", 2) end
     local cbs, plain = callbacks.split(opts, "chat")
@@ -462,7 +464,10 @@ function Client:chat(req, opts)
   local body
   body, err = encode(req)
   if not body then return nil, err end
-  return self:_json("POST", "/chat/completions", body, o)
+  local res
+  res, err = self:_json("POST", "/chat/completions", body, o)
+  if not res then return nil, err end
+  return structured.attach(req.response_format, res)                       -- hook: structured outputs
 end
 
 --- A streaming chat completion: an iterator of decoded chunks.  With
@@ -474,6 +479,7 @@ end
 ---@return openrouter.Stream|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:stream(req, opts)
+  structured.check(req, "client:stream")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
     local cbs, plain = callbacks.split(opts, "stream")
     local s, err = self:stream(req, plain)
@@ -495,6 +501,7 @@ function Client:stream(req, opts)
   r, err = start()
   if not r then return nil, err end
   local s = stream_mod.new(self, r)
+  s._response_format = req.response_format                                  -- hook: structured outputs
   s._restart = start
   s._max_retries = o.max_retries or self.max_retries
   return s

@@ -6,6 +6,7 @@ local cjson = require("cjson")
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local async = require("openrouter.async")
+local structured = require("openrouter.structured")     -- hook: structured outputs
 
 local null = cjson.null
 local decode = cjson.decode
@@ -463,7 +464,7 @@ function Stream:result()
     if chunk == nil then break end
   end
   if self._err then return nil, self._err end
-  return M.build(self._acc)
+  return structured.attach(self._response_format, M.build(self._acc))     -- hook: structured outputs
 end
 
 --- What has been accumulated so far (also after an error or a cancel).
@@ -508,6 +509,9 @@ function M.new(client, req)
     _acc = M.accumulator(), _done_seen = false, _ended = false,
   }, Stream)
 end
+
+--- Partial tables of a structured output as it arrives (openrouter.structured).
+Stream.objects = structured.objects                                        -- hook: structured outputs
 
 M.Stream = Stream
 return M
