@@ -6,6 +6,7 @@ local errors = require("openrouter.errors")
 local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
 local trace = require("openrouter.trace")
+local tool_mod = require("openrouter.tool")             -- hook: tool runs
 local structured = require("openrouter.structured")     -- hook: structured outputs
 
 local json = cjson.new()
@@ -435,6 +436,7 @@ end
 ---@return table|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:chat(req, opts)
+  if tool_mod.runnable(req) then return tool_mod.chat(self, req, opts) end  -- hook: tool runs
   structured.check(req, "client:chat")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
     if type(req) ~= "table" then error("client:chat: request must be a table", 2) end
@@ -479,6 +481,7 @@ end
 ---@return openrouter.Stream|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:stream(req, opts)
+  if tool_mod.runnable(req) then return tool_mod.stream(self, req, opts) end  -- hook: tool runs
   structured.check(req, "client:stream")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
     local cbs, plain = callbacks.split(opts, "stream")
