@@ -242,11 +242,13 @@ describe("tool runs", function()
       assert.equal("tool", err.partial.messages[#err.partial.messages].role)
       assert.equal("tool_calls", err.partial.choices[1].finish_reason)
       -- the default is 8
-      _, err = client:chat(r)
+      res, err = client:chat(r)
       assert.equal(8, #err.partial.steps)
+      assert.is_nil(res)
       -- max_steps = 1: one request
-      _, err = client:chat(r, { max_steps = 1 })
+      res, err = client:chat(r, { max_steps = 1 })
       assert.equal(1, #err.steps)
+      assert.is_nil(res)
     end)
 
     it("hands a call to a tool declared without run back to the caller", function()
