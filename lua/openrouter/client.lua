@@ -579,5 +579,7 @@ function Client:close()
   if self._loop.detach then self._loop.detach(self) end
 end
 
+Client.conversation = require("openrouter.conversation").new               -- hook: conversations
+
 M.Client = Client
 return M
