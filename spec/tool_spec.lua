@@ -301,15 +301,17 @@ describe("tool runs", function()
     it("calls on_tool_call and on_tool_result around each call", function()
       local events = {}
       local res = assert(client:chat(req("mock/tools", "Oslo", { tools = { weather({}) } }), {
-        on_tool_call = function(call) events[#events + 1] = "call " .. call.id .. " " .. call.name end,
+        on_tool_call = function(call)
+          events[#events + 1] = "call " .. call.id .. " " .. call.name .. " " .. call.arguments.city
+        end,
         on_tool_result = function(call, result)
           events[#events + 1] = "result " .. call.id .. " " .. result.city
         end,
       }))
       local calls = res.steps[1].tool_calls
       assert.same({
-        "call " .. calls[1].id .. " get_weather", "result " .. calls[1].id .. " Oslo",
-        "call " .. calls[2].id .. " get_weather", "result " .. calls[2].id .. " Oslo",
+        "call " .. calls[1].id .. " get_weather Oslo", "result " .. calls[1].id .. " Oslo",
+        "call " .. calls[2].id .. " get_weather Oslo", "result " .. calls[2].id .. " Oslo",
       }, events)
     end)
 

@@ -271,6 +271,11 @@ function Run:call(c, step)
     id = c.id, name = fn.name, arguments_json = type(fn.arguments) == "string" and fn.arguments or "",
     step = step.index, time = 0,
   }
+  -- no arguments at all is an empty object
+  local raw = rec.arguments_json
+  local ok, args = true, {}
+  if raw:match("%S") then ok, args = pcall(decode, raw) end
+  if ok then rec.arguments = args end
   local err = fire(self, "on_tool_call", rec)
   if err then return nil, err end
   local tool = self.by_name[rec.name]
@@ -281,13 +286,9 @@ function Run:call(c, step)
     rec.error = { kind = "unknown_tool", message = ("unknown tool '%s' (tools: %s)")
       :format(tostring(rec.name), table.concat(names, ", ")) }
   else
-    local raw = rec.arguments_json
-    local ok, args = true, {}
-    if raw:match("%S") then ok, args = pcall(decode, raw) end
     if not ok then
       rec.error = { kind = "arguments", message = "arguments are not JSON: " .. tostring(args):gsub("^.-: ", "") }
     else
-      rec.arguments = args
       local p = private[tool]
       local valid, list = p.validator:validate(args)
       if not valid then
