@@ -26,6 +26,7 @@ local errors = require("openrouter.errors")
 local async = require("openrouter.async")
 local callbacks = require("openrouter.callbacks")
 local schema = require("openrouter.schema")
+local structured = require("openrouter.structured")
 
 -- The JSON codec, in one place.
 local cjson = require("cjson")
@@ -418,6 +419,7 @@ end
 function M.chat(client, req, opts)
   if callbacks.wanted(opts) then
     local cbs, plain = callbacks.split(opts, "chat")
+    structured.check(req, "client:chat")           -- a bad schema raises here, not in the task
     if req.stream then
       local s, err = M.stream(client, req, plain)
       if not s then return nil, err end
@@ -588,7 +590,6 @@ function ToolStream:cancel()
   if not (errors.is(e) and e.kind == "cancelled") then e = cancelled_error() end
   e.partial = e.partial or self._cur:partial()
   self:_fail(e)
-  self._client:_kick()
 end
 
 ToolStream.close = ToolStream.cancel
@@ -601,7 +602,7 @@ function ToolStream:info() return self._cur:info() end
 
 --- Text deltas (with coalesce_ms) and partial objects, as on a Stream.
 ToolStream.text = require("openrouter.stream").Stream.text
-ToolStream.objects = require("openrouter.structured").objects
+ToolStream.objects = structured.objects
 
 --- The steps so far.
 function ToolStream:steps() return self._run.steps end
