@@ -309,7 +309,9 @@ function Run:call(c, step)
         if not rok then
           -- a cancelled task must stop, not tell the model
           if errors.is(rerr) and rerr.kind == "cancelled" then return nil, rerr end
-          rec.error = { kind = "run", message = "the tool raised: " .. tostring(rerr), cause = rerr, traceback = tb }
+          -- the model is told what went wrong, not where in your files
+          local why = type(rerr) == "string" and rerr:gsub("^[^\n:]+:%d+: ", "") or tostring(rerr)
+          rec.error = { kind = "run", message = "the tool raised: " .. why, cause = rerr, traceback = tb }
         elseif r1 == nil and r2 ~= nil then
           rec.error = { kind = "run", message = "the tool failed: " .. tostring(r2), cause = r2 }
         else
