@@ -14,6 +14,8 @@ local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
 local trace = require("openrouter.trace")
 local loop = require("openrouter.loop")
+local tool_mod = require("openrouter.tool")             -- hook: tool runs
+local structured = require("openrouter.structured")     -- hook: structured outputs
 
 local json = cjson.new()
 
@@ -238,6 +240,8 @@ end
 ---@return table|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:chat(req, opts)
+  if tool_mod.runnable(req) then return tool_mod.chat(self, req, opts) end  -- hook: tool runs
+  structured.check(req, "client:chat")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
     if type(req) ~= "table" then error("client:chat: request must be a table", 2) end
     local cbs, plain = callbacks.split(opts, "chat")
@@ -266,7 +270,10 @@ function Client:chat(req, opts)
   local body
   body, err = encode(req)
   if not body then return nil, err end
-  return self:_json("POST", "/chat/completions", body, o)
+  local res
+  res, err = self:_json("POST", "/chat/completions", body, o)
+  if not res then return nil, err end
+  return structured.attach(req.response_format, res)                       -- hook: structured outputs
 end
 
 --- A streaming chat completion: an iterator of decoded chunks.  With
@@ -278,6 +285,8 @@ end
 ---@return openrouter.Stream|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:stream(req, opts)
+  if tool_mod.runnable(req) then return tool_mod.stream(self, req, opts) end  -- hook: tool runs
+  structured.check(req, "client:stream")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
     local cbs, plain = callbacks.split(opts, "stream")
     local s, err = self:stream(req, plain)
@@ -295,7 +304,11 @@ function Client:stream(req, opts)
   local function restart()
     return start(self, "POST", "/chat/completions", body, true, o)
   end
-  return stream_mod.open(self, restart, retry.new(o.max_retries or self.max_retries))
+  local s
+  s, err = stream_mod.open(self, restart, retry.new(o.max_retries or self.max_retries))
+  if not s then return nil, err end
+  s._response_format = req.response_format                                  -- hook: structured outputs
+  return s
 end
 
 local function urlencode(s)
@@ -364,6 +377,8 @@ function Client:close()
   self._multi:close()
   self._loop.detach(self)
 end
+
+Client.conversation = require("openrouter.conversation").new               -- hook: conversations
 
 M.Client = Client
 return M

@@ -18,7 +18,7 @@ local M = {}
 ---@field request_id string|nil
 ---@field retryable boolean
 ---@field which string|nil       timeout that fired: connect/first_byte/idle/total
----@field errors table|nil       validation: list of {path=, message=}
+---@field errors table|nil       validation, output: list of {path=, message=}
 ---@field partial table|nil      what a stream had accumulated before it failed
 local Error = {}
 Error.__index = Error
@@ -38,7 +38,7 @@ function Error:__tostring()
     head = head .. " (code " .. tostring(self.code) .. ")"
   end
   local s = head .. ": " .. tostring(self.message)
-  if self.kind == "validation" and type(self.errors) == "table" and #self.errors > 1 then
+  if (self.kind == "validation" or self.kind == "output") and type(self.errors) == "table" and #self.errors > 1 then
     for i = 1, math.min(#self.errors, 10) do
       local e = self.errors[i]
       s = s .. "\n  " .. (e.path ~= "" and e.path or "(root)") .. ": " .. tostring(e.message)

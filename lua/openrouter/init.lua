@@ -16,6 +16,9 @@ M.errors = require("openrouter.errors")
 
 local client = require("openrouter.client")
 
+--- Declare a tool the model may call; `run(args, ctx)` answers it (README: Tool runs).
+M.tool = require("openrouter.tool").new                                   -- hook: tool runs
+
 --- Make a client. See the README for every option.
 ---@param opts table|nil
 ---@return openrouter.Client

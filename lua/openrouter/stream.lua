@@ -11,6 +11,7 @@ local errors = require("openrouter.errors")
 local http_errors = require("openrouter.http_errors")
 local async = require("openrouter.async")
 local accumulator = require("openrouter.accumulator")
+local structured = require("openrouter.structured")     -- hook: structured outputs
 
 local decode = cjson.decode
 local concat = table.concat
@@ -162,6 +163,11 @@ function Stream:next(timeout)
   return next_chunk(self, now() + timeout)
 end
 
+-- What the text coalescer and the wrappers (tool runs, conversation turns)
+-- call on any stream-like object: the next chunk, nil at the end, or false
+-- once `deadline` (core.now() seconds, or nil) passed with nothing.
+Stream._poll = next_chunk
+
 -- for chunk in stream do: the generic for passes (nil, previous chunk).
 function Stream:__call()
   return next_chunk(self, nil)
@@ -199,7 +205,7 @@ function M.texts(s, every, on_chunk, stop)
   if every == 0 then
     return function()
       while true do
-        local chunk = next_chunk(s, nil)
+        local chunk = s:_poll(nil)
         if chunk == nil then return nil end
         if on_chunk and on_chunk(chunk) == false then return nil end
         local t = delta_text(chunk)
@@ -214,7 +220,7 @@ function M.texts(s, every, on_chunk, stop)
     if last > -math.huge then last = now() end
     local parts, n, deadline = {}, 0, nil
     while true do
-      local ok, chunk = async.pcall(next_chunk, s, deadline)
+      local ok, chunk = async.pcall(s._poll, s, deadline)
       if stop and stop() then return nil end
       if not ok then
         if n > 0 then break end          -- the error comes again on the next call
@@ -272,7 +278,7 @@ function Stream:result()
     if chunk == nil then break end
   end
   if self._err then return nil, self._err end
-  return accumulator.build(self._acc)
+  return structured.attach(self._response_format, accumulator.build(self._acc))     -- hook: structured outputs
 end
 
 --- What has been accumulated so far (also after an error or a cancel).
@@ -326,6 +332,9 @@ function M.open(client, start, policy)
     _acc = accumulator.new(), _done_seen = false, _after_done = 0, _ended = false,
   }, Stream)
 end
+
+--- Partial tables of a structured output as it arrives (openrouter.structured).
+Stream.objects = structured.objects                                        -- hook: structured outputs
 
 M.Stream = Stream
 return M

@@ -5,12 +5,14 @@
 -- content chunk = one completion token), so a long stream costs no memory.
 --   mock/lorem   deterministic words: X-Mock-Tokens, else max_tokens, else
 --                16 pieces; the text is exactly that long (finish "stop")
---   mock/tools   with tools in the request: parallel tool calls
+--   mock/tools   with tools in the request: parallel tool calls; once
+--                tool results follow the last user message, the results
+--                back as text (unless tool_choice forces another call)
 --   other models the last user message back, in pieces of up to 4
 --                characters (never inside a UTF-8 sequence); max_tokens
 --                cuts it (finish_reason "length")
 -- With tools in the request and a last user message starting with "call ",
--- any model answers with tool calls.  Reasoning (request `reasoning`,
+-- any model answers with tool calls (until tool results follow it).  Reasoning (request `reasoning`,
 -- `include_reasoning`, a `:thinking` model, or a reasoning model) comes
 -- first, as delta.reasoning + delta.reasoning_details.
 local json = require("openrouter.mock.json")
@@ -136,11 +138,29 @@ local function tool_name(tool)
   return type(f) == "table" and type(f.name) == "string" and f.name or "tool"
 end
 
--- Plans the tool calls, or nil when the answer is not a tool call.
+--- The contents of the tool results after the last user message, joined
+-- by newlines, or nil when there are none (the model has not called yet).
+function M.tool_results(body)
+  local out = {}
+  for k = #body.messages, 1, -1 do
+    local m = body.messages[k]
+    if type(m) == "table" then
+      if m.role == "user" then break end
+      if m.role == "tool" then table.insert(out, 1, json.sanitize(content_text(m.content))) end
+    end
+  end
+  if #out == 0 then return nil end
+  return concat(out, "\n")
+end
+
+-- Plans the tool calls, or nil when the answer is not a tool call.  Once
+-- tool results answer the calls, the model answers with text, unless
+-- tool_choice forces another call.
 local function plan_tools(body, model_id, user_text, id)
   if type(body.tools) ~= "table" or #body.tools == 0 then return nil end
   if body.tool_choice == "none" then return nil end
   local forced = body.tool_choice == "required" or type(body.tool_choice) == "table"
+  if not forced and M.tool_results(body) then return nil end
   if not (model_id == "mock/tools" or user_text:sub(1, 5) == "call " or forced) then return nil end
   local tools = body.tools
   local picks = { tools[1], tools[2] or tools[1] }
@@ -209,6 +229,8 @@ function M.prepare(ctx)
     c.reasoning = { text = r, pieces = pieces, hidden = hidden }
   end
   c.tools = plan_tools(body, model.id, user_text, ctx.id)
+  -- after tool results, echo models answer with the results
+  if not c.tools then c.user_text = M.tool_results(body) or user_text end
 
   local max_tokens = tonumber(body.max_tokens) or tonumber(body.max_completion_tokens)
   if max_tokens then max_tokens = floor(max_tokens) end

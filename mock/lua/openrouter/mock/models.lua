@@ -81,7 +81,7 @@ local catalog = {
   },
   {
     id = "mock/tools", name = "Mock: Tools", created = 1735689600,
-    description = "Answers every request that has tools with two parallel tool calls.",
+    description = "Answers a request that has tools with two parallel tool calls, then the tool results as text.",
     context_length = 1000000, tokenizer = "Other", distillable = true,
     endpoints = mock_ep(),
   },
