@@ -29,7 +29,7 @@ build = {
     ["openrouter.core"] = {
       sources = {
         "src/core.c", "src/lclass.c", "src/sse.c", "src/lsse.c", "src/schema.c", "src/lschema.c",
-        "src/transport.c", "src/ltransport.c",
+        "src/transport.c", "src/ltransport.c", "src/base64.c", "src/lbase64.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },
@@ -52,6 +52,7 @@ build = {
     ["openrouter.loop.manual"] = "lua/openrouter/loop/manual.lua",
     ["openrouter.loop.ngx"] = "lua/openrouter/loop/ngx.lua",
     ["openrouter.loop.nvim"] = "lua/openrouter/loop/nvim.lua",
+    ["openrouter.parts"] = "lua/openrouter/parts.lua",
     ["openrouter.retry"] = "lua/openrouter/retry.lua",
     ["openrouter.schema"] = "lua/openrouter/schema.lua",
     ["openrouter.schemas.chat_request"] = "lua/openrouter/schemas/chat_request.lua",

@@ -18,5 +18,6 @@ void orc_newclass (lua_State *L, const char *name, lua_CFunction close);
 void orc_open_sse (lua_State *L);        /* lsse.c: sse_new */
 void orc_open_schema (lua_State *L);     /* lschema.c: schema_compile */
 void orc_open_transport (lua_State *L);  /* ltransport.c: multi_new, curl info */
+void orc_open_base64 (lua_State *L);     /* lbase64.c: base64, base64_file */
 
 #endif

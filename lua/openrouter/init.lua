@@ -36,12 +36,18 @@ function M.async(fn, ...)
   return require("openrouter.async").spawn(fn, ...)
 end
 
--- The SSE parser, the schema engine and the request schemas load on first use.
+-- The SSE parser, the schema engine, the request schemas and the content
+-- parts load on first use.
 local lazy = {
   sse = function() return require("openrouter.sse") end,
   schema = function() return require("openrouter.schema") end,
   validate_provider = function() return require("openrouter.validate").validate_provider end,
   validate_request = function() return require("openrouter.validate").validate_request end,
+  -- content parts: openrouter.image/file/audio(path_or_url [, opts]); limits in openrouter.parts.limits
+  parts = function() return require("openrouter.parts") end,
+  image = function() return require("openrouter.parts").image end,
+  file = function() return require("openrouter.parts").file end,
+  audio = function() return require("openrouter.parts").audio end,
 }
 
 return setmetatable(M, {
