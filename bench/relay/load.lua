@@ -289,8 +289,8 @@ end
 
 --- One measured load: `n` streams of `tokens` deltas `delay` ms apart
 --- through `relay` ("client" | "cosocket"), /ping every 10 ms meanwhile.
---- Returns { deltas, cpu (s), wall (s), latencies (ms list), pings (ms list) }
---- or raises when a stream went wrong.
+--- Returns { deltas, cpu (s, the pings' included), wall (s), latencies (ms
+--- list), pings (ms list) } or raises when a stream went wrong.
 function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base)
   local readers = {}
   local cpu0, t0 = M.cpu_of(cputime, ngx_srv.pid), now_ms()
@@ -319,11 +319,13 @@ function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base)
   return { deltas = deltas, cpu = cpu, wall = wall, latencies = lat, pings = pings }
 end
 
---- Baseline /ping round trips with nothing else running (`count` pings).
-function M.ping_baseline(ngx_srv, count)
+--- Baseline /ping round trips with nothing else running (`count` pings, 10 ms
+--- apart); also the worker's CPU per ping (s), to take out of a load's CPU.
+function M.ping_baseline(ngx_srv, cputime, count)
+  local c0 = M.cpu_of(cputime, ngx_srv.pid)
   local rtts = M.pinger(ngx_srv.port, 10, function(r) return #r < count end)
   M.run_until(function() return #rtts >= count end, count * 0.1 + 10)
-  return rtts
+  return rtts, (M.cpu_of(cputime, ngx_srv.pid) - c0) / #rtts
 end
 
 --- Worker CPU over `seconds` with nothing in flight.
