@@ -154,7 +154,7 @@ end
 -- The simulator's ceiling: a raw client (curl to /dev/null, nothing parsed).
 local function ceiling(srv)
   local rates, bytes = {}, nil
-  for r = 1, math.max(RUNS, 3) do
+  for r = 1, math.max(RUNS, QUICK and 1 or 3) do
     local out = B.capture(("curl -s -o /dev/null -w '%%{size_download} %%{time_total}' -X POST %s "
       .. "-H 'Authorization: Bearer sk-or-bench' -H 'X-Mock-Tokens: %d' -d %s"):format(
       B.quote(srv.url .. "/chat/completions"), TOKENS,
@@ -487,7 +487,7 @@ local function nvim_section(srv)
   local cjson = require("cjson")
   local gaps = { baseline = {}, client = {}, curl = {} }
   local result = os.tmpname()
-  for _ = 1, math.max(RUNS, 3) do
+  for _ = 1, math.max(RUNS, QUICK and 1 or 3) do
     for _, mode in ipairs{ "baseline", "client", "curl" } do
       os.remove(result)
       local cmd = ("cd %s && BENCH_ROOT=%s MOCK_URL=%s BENCH_MODE=%s BENCH_TOKENS=%d BENCH_RESULT=%s "
@@ -575,15 +575,18 @@ for _, lua in ipairs(LUAS) do
 end
 local srv = start_simulator()
 
-local stream_fig, prep_fig
-if ONLY.stream then stream_fig = stream_section(srv, node_ok, node_why) end
-if ONLY.prepare then prep_fig = prepare_section(node_ok, node_why) end
-if ONLY.stream or ONLY.prepare then jit_table(stream_fig, prep_fig) end
-if ONLY.memory then memory_section(srv, node_ok, node_why) end
-if ONLY.relay then relay_section(srv) end
-if ONLY.nvim then nvim_section(srv) end
+local ok_all, err_all = xpcall(function()
+  local stream_fig, prep_fig
+  if ONLY.stream then stream_fig = stream_section(srv, node_ok, node_why) end
+  if ONLY.prepare then prep_fig = prepare_section(node_ok, node_why) end
+  if ONLY.stream or ONLY.prepare then jit_table(stream_fig, prep_fig) end
+  if ONLY.memory then memory_section(srv, node_ok, node_why) end
+  if ONLY.relay then relay_section(srv) end
+  if ONLY.nvim then nvim_section(srv) end
+end, debug.traceback)
 srv.stop()
-if ONLY.micro then micro_section() end
+if not ok_all then broken[#broken + 1] = { what = "the driver", out = tostring(err_all) } end
+if ok_all and ONLY.micro then micro_section() end
 
 print()
 print(("bench: %d targets met, %d missed; %.0f s; load average at the end %s"):format(verdicts.pass,
