@@ -72,6 +72,17 @@ local function loadavg()
   return (B.read("/proc/loadavg") or "?"):match("^(%S+ %S+ %S+)") or "?"
 end
 
+-- A loaded machine (other jobs on the cores) stretches every wall-clock
+-- figure; CPU figures much less.  Said where it is so.
+local function load_warning()
+  local one = tonumber((B.read("/proc/loadavg") or ""):match("^(%S+)") or "") or 0
+  local cores = tonumber(B.capture("nproc") or "") or 1
+  if one > cores then
+    print(("  WARNING: load average %.1f on %d cores (other work on this machine): wall-clock figures"
+      .. " are disturbed, CPU and memory much less"):format(one, cores))
+  end
+end
+
 local function verdict(ok)
   if ok == nil then return "-" end
   verdicts[ok and "pass" or "fail"] = verdicts[ok and "pass" or "fail"] + 1
@@ -92,6 +103,7 @@ local TARGET_COLS = {
 local function section(title)
   print()
   print(("== %s   (load average %s)"):format(title, loadavg()))
+  load_warning()
   io.flush()
 end
 
@@ -115,6 +127,7 @@ local function machine()
   print(("  nginx       %s"):format(B.have("nginx") and first_line("nginx -v"):match("(nginx/%S+)") or "not installed"))
   print(("  Neovim      %s"):format(B.have("nvim") and first_line("nvim --version") or "not installed"))
   print(("  runs        %d per figure (median); BENCH_QUICK=%s"):format(RUNS, QUICK and "1" or "0"))
+  load_warning()
   io.flush()
 end
 
