@@ -85,11 +85,10 @@ test-rocks:
 lint:
 	luacheck -q lua mock/lua mock/bin/openrouter-mock bin/openrouter spec examples bench
 
+# this client beside its peers, one table per target (bench/run.lua,
+# docs/bench.md); BENCH_QUICK=1 for a one-minute smoke run.  Not a test.
 bench: build
-	@for f in bench/*_bench.lua; do echo "== $$f (lua5.4)"; \
-	  LUA_PATH="lua/?.lua;lua/?/init.lua;mock/lua/?.lua;mock/lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/5.4/?.so;;" lua5.4 $$f || exit 1; \
-	  echo "== $$f (luajit)"; \
-	  LUA_PATH="lua/?.lua;lua/?/init.lua;mock/lua/?.lua;mock/lua/?/init.lua;spec/?.lua;;" LUA_CPATH="build/jit/?.so;;" luajit $$f || exit 1; done
+	@lua5.4 bench/run.lua
 
 # Objects per Lua version: build/<v>/obj/*.o, linked into build/<v>/openrouter/core.so.
 define core_rule
