@@ -8,10 +8,8 @@
 ** validation failure is fine; a crash, a leak or UB is not.  The regex
 ** engine is also fed the raw input as a pattern and as a subject.
 **
-**   clang -g -O1 -fsanitize=fuzzer,address,undefined -I/usr/include/lua5.4 \
-**     -Isrc fuzz/fuzz_schema.c src/lschema.c src/lclass.c src/schema.c -llua5.4 -lm \
-**     -o build/fuzz_schema
-**   build/fuzz_schema -max_total_time=60 fuzz/corpus/schema
+**   make build/fuzz/fuzz_schema    (mk/checks.mk: the schema engine's files)
+**   build/fuzz/fuzz_schema -max_total_time=60 fuzz/corpus/schema
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include "lualib.h"
 
 #include "lcore.h"
+#include "regex.h"
 #include "schema.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

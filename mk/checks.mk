@@ -51,9 +51,12 @@ build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c src/sse.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
 
-build/fuzz/fuzz_schema: fuzz/fuzz_schema.c src/schema.c src/lschema.c src/lclass.c $(HDRS)
+# the schema engine and its binding, without the rest of the core
+SCHEMA_SRCS := src/regex.c src/schema.c $(wildcard src/schema_*.c) src/lschema.c src/lclass.c
+
+build/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c src/lschema.c src/lclass.c src/schema.c -llua5.4 -lm
+	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c $(SCHEMA_SRCS) -llua5.4 -lm
 
 fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
 	@for t in sse schema; do \
