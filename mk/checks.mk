@@ -51,12 +51,14 @@ build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c src/sse.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
 
-# the schema engine and its binding, without the rest of the core
+# the schema engine and its binding, without the rest of the core; with
+# limits low enough that the fuzzer reaches them often (schema_int.h)
+FUZZ_LIMITS := -DORC_MAX_DEPTH=24 -DORC_MAX_CALLS=64 -DORC_MAX_STEPS=5000
 SCHEMA_SRCS := src/regex.c src/schema.c $(wildcard src/schema_*.c) src/lschema.c src/lclass.c
 
 build/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c $(SCHEMA_SRCS) -llua5.4 -lm
+	clang $(FUZZ_FLAGS) $(FUZZ_LIMITS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c $(SCHEMA_SRCS) -llua5.4 -lm
 
 fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
 	@for t in sse schema; do \

@@ -130,7 +130,7 @@ static int ck_array (orc_vstate *c, const orc_node *n, fval *v, size_t len) {
         r = ORC_V_FAIL;
       } else if (s != NULL && s->has != 0) {
         if (c->depth >= ORC_MAX_DEPTH) {
-          c->deep = 1;
+          if (!c->deep) c->deep = ORC_DEEP_VALUE;
           r = ORC_V_FAIL;
         } else {
           c->depth++;
@@ -325,7 +325,7 @@ static int ck_object (orc_vstate *c, const orc_node *n, fval *v) {
       const char *key;
       const orc_prop *p;
       if (too_deep) {                /* as in the collecting pass */
-        c->deep = 1;
+        if (!c->deep) c->deep = ORC_DEEP_VALUE;
         r = ORC_V_FAIL;
         break;
       }
@@ -377,7 +377,7 @@ static int ck_object_known (orc_vstate *c, const orc_node *n, fval *v) {
   if ((n->has & ORC_K_MAXPROPS) && v->n > n->max_props) return ORC_V_FAIL;
   if (n->nlookup == 0) return ORC_V_OK;
   if (c->depth >= ORC_MAX_DEPTH) {      /* as the scan: any field is too deep */
-    c->deep = 1;
+    if (!c->deep) c->deep = ORC_DEEP_VALUE;
     return ORC_V_FAIL;
   }
   c->depth++;
@@ -479,7 +479,7 @@ static int ck_enum (orc_vstate *c, const orc_node *n, fval *v) {
 ** no value), ORC_MAX_STEPS combinatorial blow-ups.  0 when over a limit. */
 static int ck_enter (orc_vstate *c) {
   if (c->calls >= ORC_MAX_CALLS || ++c->steps > ORC_MAX_STEPS) {
-    c->deep = 1;
+    if (!c->deep) c->deep = ORC_DEEP_SCHEMA;
     return 0;
   }
   c->calls++;

@@ -20,9 +20,17 @@
 
 #include "schema.h"
 
+/* The limits of one validation.  The fuzzer builds with lower ones
+** (mk/checks.mk), so that it reaches them often. */
+#ifndef ORC_MAX_DEPTH
 #define ORC_MAX_DEPTH 256          /* value nesting */
-#define ORC_MAX_CALLS 1024         /* nested node checks: stops left recursion */
-#define ORC_MAX_STEPS 1000000      /* node checks per validation, both passes */
+#endif
+#ifndef ORC_MAX_CALLS
+#define ORC_MAX_CALLS 1024         /* nested descents: stops left recursion */
+#endif
+#ifndef ORC_MAX_STEPS
+#define ORC_MAX_STEPS 1000000      /* descents per validation, both passes */
+#endif
 
 /* ---- the compiled schema ------------------------------------------------ */
 
@@ -106,6 +114,9 @@ void orc_schema_compile (lua_State *L, orc_schema *s, int schema, int opts);
 ** report. */
 enum { ORC_V_OK = 0, ORC_V_FAIL = 1, ORC_V_TYPE = 2 };
 
+/* Which limit stopped a validation (orc_vstate.deep). */
+enum { ORC_DEEP_NONE, ORC_DEEP_VALUE, ORC_DEEP_SCHEMA };
+
 /* What both passes share while validating one value.  They keep the same
 ** counters: the collecting pass asks the boolean one about branches. */
 typedef struct orc_vstate {
@@ -114,7 +125,7 @@ typedef struct orc_vstate {
   int depth;                   /* value nesting so far */
   int calls;                   /* nested node checks */
   long steps;                  /* node checks so far: combinators can multiply */
-  int deep;                    /* a depth or step limit was hit */
+  int deep;                    /* ORC_DEEP_*: the first limit hit */
   int top;                     /* boolean pass: the stack top */
   int room;                    /* boolean pass: the highest index known free */
 } orc_vstate;

@@ -45,11 +45,22 @@ typedef struct rstate {
 
 static int rp_node (rstate *c, const orc_node *n, int idx);
 
-/* Does the value at idx match n?  The boolean pass, on the same counters. */
+static void rp_limit (rstate *c, int deep);
+
+/* Does the value at idx match n?  The boolean pass, on the same counters;
+** a limit it hits is a failure to report like any other. */
 static int rp_matches (rstate *c, const orc_node *n, int idx) {
+  int r;
   c->v.top = lua_gettop(c->v.L);
   c->v.room = c->v.top;                /* unknown: its first scan checks */
-  return orc_check(&c->v, n, idx);
+  if (c->v.deep) return orc_check(&c->v, n, idx);
+  r = orc_check(&c->v, n, idx);
+  if (c->v.deep) {
+    int deep = c->v.deep;
+    c->v.deep = ORC_DEEP_NONE;
+    rp_limit(c, deep);
+  }
+  return r;
 }
 
 static int is_ident (const char *s, size_t len) {
@@ -112,15 +123,24 @@ static void rp_add (rstate *c) {
   lua_rawseti(L, c->errs, ++c->nerr);
 }
 
+/* The first limit hit, in either pass, is reported once, where it was
+** hit (the boolean pass: at the value it was asked about).  [-0, +0, m] */
+static void rp_limit (rstate *c, int deep) {
+  if (c->v.deep) return;
+  c->v.deep = deep;
+  if (deep == ORC_DEEP_VALUE)
+    lua_pushfstring(c->v.L, "value nested too deeply (more than %d levels; "
+                    "a cyclic table?)", ORC_MAX_DEPTH);
+  else
+    lua_pushliteral(c->v.L, "schema too deep or too complex for this value "
+                    "(recursion or step limit)");
+  rp_add(c);
+}
+
 static int rp_push_seg (rstate *c, const char *key, size_t klen, size_t index) {
   pseg *s = &c->seg[c->v.depth];
   if (c->v.depth >= ORC_MAX_DEPTH) {
-    if (!c->v.deep) {
-      lua_pushfstring(c->v.L, "value nested too deeply (more than %d levels; "
-                      "a cyclic table?)", ORC_MAX_DEPTH);
-      rp_add(c);
-    }
-    c->v.deep = 1;
+    rp_limit(c, ORC_DEEP_VALUE);
     return 0;
   }
   s->key = key;
@@ -640,10 +660,6 @@ static int rp_field (rstate *c, const orc_node *n, const orc_prop *p, int idx,
         lua_remove(L, -2);
         rp_add(c);
       }
-      if (got == 0) {
-        lua_pushfstring(L, "invalid field name '%s'", key);
-        rp_add(c);
-      }
       lua_pop(L, 1);
       res = ORC_V_FAIL;
     }
@@ -819,37 +835,28 @@ static void rp_not_message (rstate *c, const orc_node *n) {
   rp_add(c);
 }
 
-/* The keywords of n on the value at idx. */
-static int rp_keywords (rstate *c, const orc_node *n, int idx) {
-  lua_State *L = c->v.L;
-  int res = ORC_V_OK, tk = -1, r;
-  uint32_t bits = rp_bits(c, idx, &tk), has = n->has;
-  if ((has & ORC_K_TYPE) && !(bits & n->types)) {
-    return rp_type_error(c, n->types, idx);
+/* A descent, counted as the boolean pass counts it (ck_enter): into a
+** table's items or fields, or into the subschemas of a combinator.  Both
+** passes walk a matching value alike, so they meet a limit alike.  0 when
+** over a limit (reported).  [-0, +0, m] */
+static int rp_enter (rstate *c) {
+  if (c->v.calls >= ORC_MAX_CALLS || ++c->v.steps > ORC_MAX_STEPS) {
+    rp_limit(c, ORC_DEEP_SCHEMA);
+    return 0;
   }
+  c->v.calls++;
+  return 1;
+}
+
 #define FAILED(x) do { if ((r = (x)) != ORC_V_OK) { \
     if (res != ORC_V_TYPE) res = r; } } while (0)
-  if (has & ORC_K_ENUM) FAILED(rp_enum(c, n, idx));
-  if (has & ORC_K_CONST) FAILED(rp_const(c, n, idx));
-  if (res == ORC_V_TYPE) return res;
-  if ((bits & ORC_T_NUMBER) && (has & ORC_K_NUMERIC))
-    FAILED(rp_numeric(c, n, idx));
-  if ((bits & ORC_T_STRING) && (has & ORC_K_STRINGY))
-    FAILED(rp_string(c, n, idx));
-  if (lua_type(L, idx) == LUA_TTABLE &&
-      (has & (ORC_K_TYPE | ORC_K_ARRAYISH | ORC_K_OBJECTISH))) {
-    if (bits == 0) {
-      /* a mixed or sparse table that something here looks into */
-      push_typename(L, idx);
-      lua_pushfstring(L, "expected an array or an object, got %s",
-                      lua_tostring(L, -1));
-      lua_remove(L, -2);
-      rp_add(c);
-      return ORC_V_TYPE;
-    }
-    if (bits & ORC_T_ARRAY) FAILED(rp_array(c, n, idx));
-    if (bits & ORC_T_OBJECT) FAILED(rp_object(c, n, idx));
-  }
+
+/* allOf, anyOf, oneOf, not, if/then/else on the value at idx. */
+static int rp_combine (rstate *c, const orc_node *n, int idx) {
+  lua_State *L = c->v.L;
+  uint32_t has = n->has;
+  int res = ORC_V_OK, r;
+  if (!rp_enter(c)) return ORC_V_FAIL;
   if (has & ORC_K_ALLOF) {
     size_t k;
     for (k = 0; k < n->nall_of; k++) FAILED(rp_node(c, n->all_of[k], idx));
@@ -886,9 +893,47 @@ static int rp_keywords (rstate *c, const orc_node *n, int idx) {
     const orc_node *branch = rp_matches(c, n->if_, idx) == ORC_V_OK ? n->then_ : n->else_;
     if (branch != NULL) FAILED(rp_node(c, branch, idx));
   }
-#undef FAILED
+  c->v.calls--;
   return res;
 }
+
+/* The keywords of n on the value at idx. */
+static int rp_keywords (rstate *c, const orc_node *n, int idx) {
+  lua_State *L = c->v.L;
+  int res = ORC_V_OK, tk = -1, r;
+  uint32_t bits = rp_bits(c, idx, &tk), has = n->has;
+  if ((has & ORC_K_TYPE) && !(bits & n->types)) {
+    return rp_type_error(c, n->types, idx);
+  }
+  if (has & ORC_K_ENUM) FAILED(rp_enum(c, n, idx));
+  if (has & ORC_K_CONST) FAILED(rp_const(c, n, idx));
+  if (res == ORC_V_TYPE) return res;
+  if ((bits & ORC_T_NUMBER) && (has & ORC_K_NUMERIC))
+    FAILED(rp_numeric(c, n, idx));
+  if ((bits & ORC_T_STRING) && (has & ORC_K_STRINGY))
+    FAILED(rp_string(c, n, idx));
+  if (lua_type(L, idx) == LUA_TTABLE &&
+      (has & (ORC_K_TYPE | ORC_K_ARRAYISH | ORC_K_OBJECTISH))) {
+    if (bits == 0) {
+      /* a mixed or sparse table that something here looks into */
+      push_typename(L, idx);
+      lua_pushfstring(L, "expected an array or an object, got %s",
+                      lua_tostring(L, -1));
+      lua_remove(L, -2);
+      rp_add(c);
+      return ORC_V_TYPE;
+    }
+    if (!rp_enter(c)) return ORC_V_FAIL;
+    if (bits & ORC_T_ARRAY) FAILED(rp_array(c, n, idx));
+    if (bits & ORC_T_OBJECT) FAILED(rp_object(c, n, idx));
+    c->v.calls--;
+  }
+  if (has & (ORC_K_ALLOF | ORC_K_ANYOF | ORC_K_ONEOF | ORC_K_NOT | ORC_K_IF))
+    FAILED(rp_combine(c, n, idx));
+  return res;
+}
+
+#undef FAILED
 
 /* Validate the value at idx against n, reporting every failure.
 ** [-0, +0, m] */
@@ -902,21 +947,10 @@ static int rp_node (rstate *c, const orc_node *n, int idx) {
     rp_add(c);
     return ORC_V_FAIL;
   }
-  if (c->v.calls >= ORC_MAX_CALLS || ++c->v.steps > ORC_MAX_STEPS) {
-    if (!c->v.deep) {
-      lua_pushliteral(L, "schema too deep or too complex for this value "
-                      "(recursion or step limit)");
-      rp_add(c);
-    }
-    c->v.deep = 1;
-    return ORC_V_FAIL;
-  }
-  c->v.calls++;
   luaL_checkstack(L, 16, "value nested too deeply");
   top = lua_gettop(L);
   r = rp_keywords(c, n, idx);
   lua_settop(L, top);
-  c->v.calls--;
   return r;
 }
 
@@ -937,10 +971,6 @@ int orc_report (orc_vstate *v, const orc_node *n, int idx, const char *root,
   lua_newtable(L);
   c.errs = lua_gettop(L);
   (void)rp_node(&c, n, idx);
-  if (c.nerr == 0) {
-    lua_pushliteral(L, "value does not match the schema");
-    rp_add(&c);
-  }
   if (c.truncated) {
     lua_createtable(L, 0, 2);
     lua_pushlstring(L, root, rootlen);
