@@ -28,6 +28,7 @@
 #include "compat.h"
 #include "lcore.h"
 #include "schema_int.h"
+#include "orc.h"
 
 #define SCHEMA_MT "openrouter.schema"
 

@@ -18,6 +18,7 @@
 
 #include "regex.h"
 #include "schema.h"
+#include "orc.h"
 
 static int is_alpha (int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

@@ -37,6 +37,7 @@
 
 #include "compat.h"
 #include "schema_int.h"
+#include "orc.h"
 
 static uint32_t addr_hash (const char *s) {
   uint64_t a = (uint64_t)(uintptr_t)s;

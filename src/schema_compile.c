@@ -19,6 +19,7 @@
 
 #include "compat.h"
 #include "schema_int.h"
+#include "orc.h"
 
 #define MAX_SCHEMA_DEPTH 512   /* schema nesting */
 

@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "schema_int.h"
+#include "orc.h"
 
 #define MAX_ERRORS 100
 

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "schema_int.h"
+#include "orc.h"
 
 /* The exact shape of the table at idx, and its number of keys.  [-0, +0, -] */
 int orc_tkind (lua_State *L, int idx, size_t *count) {
