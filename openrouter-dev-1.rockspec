@@ -20,16 +20,25 @@ dependencies = {
   "lua >= 5.1",
   "lua-cjson",
 }
+-- Only the library: LuaRocks looks for a header in $(CURL_DIR)/include
+-- alone, and Debian keeps curl.h under /usr/include/<multiarch>, where the
+-- compiler finds it by itself.  CURL_DIR still points at another prefix.
 external_dependencies = {
-  CURL = { header = "curl/curl.h", library = "curl" },
+  CURL = { library = "curl" },
 }
+-- The builtin backend, as the Lua modules need it: no cmake to install.
+-- The sources are every src/*.c and the defines the Makefile's ORC_DEFS
+-- (tools/test-rocks checks both); the exports are in the source
+-- (src/orc.h), so this build, like the Makefile's, exports only
+-- luaopen_openrouter_core.
 build = {
   type = "builtin",
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/core.c", "src/lclass.c", "src/sse.c", "src/lsse.c", "src/schema.c", "src/lschema.c",
-        "src/transport.c", "src/ltransport.c", "src/base64.c", "src/lbase64.c",
+        "src/base64.c", "src/core.c", "src/lbase64.c", "src/lclass.c", "src/lschema.c", "src/lsse.c",
+        "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c", "src/schema_compile.c",
+        "src/schema_report.c", "src/schema_value.c", "src/sse.c", "src/transport.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },

@@ -3,17 +3,22 @@
 **
 ** The input drives a small generator that builds a schema (keywords drawn
 ** from draft 7, plus junk) and a value (every Lua shape: mixed and sparse
-** tables, cycles, NaN, null) in an embedded Lua 5.4 state; the schema is
-** compiled and the value validated under pcall.  A compile error or a
-** validation failure is fine; a crash, a leak or UB is not.  The regex
-** engine is also fed the raw input as a pattern and as a subject.
+** tables, cycles, NaN, null) in an embedded Lua state; the schema is
+** compiled, and the value validated under pcall.  A compile error or a
+** validation failure is fine; a crash, a leak or UB is not, and neither
+** is a disagreement between the two passes: the boolean pass
+** (schema_check.c) and the collecting pass (schema_report.c) both run on
+** every value, and the collecting pass must list errors exactly when the
+** boolean pass says no, in either direction.  Through the binding,
+** validate(v) and validate(v, root) must agree, and a "no" must come with
+** errors.  The regex engine is also fed the raw input as a pattern and as
+** a subject.
 **
-**   clang -g -O1 -fsanitize=fuzzer,address,undefined -I/usr/include/lua5.4 \
-**     -Isrc fuzz/fuzz_schema.c src/lschema.c src/lclass.c src/schema.c -llua5.4 -lm \
-**     -o build/fuzz_schema
-**   build/fuzz_schema -max_total_time=60 fuzz/corpus/schema
+**   make build/fuzz/fuzz_schema    (mk/checks.mk: the schema engine's files)
+**   build/fuzz/fuzz_schema -max_total_time=60 fuzz/corpus/schema
 */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +26,10 @@
 #include "lauxlib.h"
 #include "lualib.h"
 
+#include "compat.h"
 #include "lcore.h"
-#include "schema.h"
+#include "regex.h"
+#include "schema_int.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -174,15 +181,75 @@ static void gen_schema (lua_State *L, In *in, int depth) {
   }
 }
 
+/* Both passes on one value, whatever the first says: the validator at 1,
+** the value at 2.  Aborts on a disagreement.  [-0, +0, m] */
+static int both_passes (lua_State *L) {
+  orc_schema *s = (orc_schema *)lua_touserdata(L, 1);
+  orc_vstate c;
+  int yes, nerr;
+  lua_settop(L, 2);
+  orc_getuservalue(L, 1);              /* 3: the key anchors */
+  memset(&c, 0, sizeof c);
+  c.L = L;
+  c.anchors = 3;
+  c.top = 3;
+  c.room = 3;
+  yes = orc_check(&c, s->root, 2) == ORC_V_OK && !c.deep;
+  nerr = orc_report(&c, s->root, 2, "", 0);
+  if (yes != (nerr == 0)) {
+    fprintf(stderr, "the passes disagree: boolean %s, collecting %d errors\n",
+            yes ? "yes" : "no", nerr);
+    if (nerr > 0) {
+      lua_rawgeti(L, -1, 1);
+      lua_getfield(L, -1, "message");
+      fprintf(stderr, "  %s\n", lua_tostring(L, -1));
+    }
+    abort();
+  }
+  return 0;
+}
+
 static const char RUN[] =
-  "local compile, s, v = ...\n"
+  "local compile, both, s, v = ...\n"
   "local ok, val = pcall(compile, s)\n"
   "if ok then\n"
+  "  both(val, v)\n"
   "  local r1 = val:validate(v)\n"
   "  local r2, errs = val:validate(v, 'root')\n"
   "  assert(r1 == r2)\n"
-  "  if not r2 then assert(#errs > 0) end\n"
+  "  if not r2 then\n"
+  "    assert(#errs > 0)\n"
+  "    for _, e in ipairs(errs) do\n"
+  "      assert(type(e.path) == 'string' and e.path:sub(1, 4) == 'root')\n"
+  "      assert(type(e.message) == 'string' and #e.message > 0)\n"
+  "    end\n"
+  "  end\n"
   "end\n";
+
+/* With FUZZ_SCHEMA_DUMP set, the generated schema and value are printed:
+**   FUZZ_SCHEMA_DUMP=1 build/fuzz/fuzz_schema build/fuzz/schema-crash-... */
+static const char DUMP[] =
+  "local seen = {}\n"
+  "local function show(v, ind)\n"
+  "  if type(v) == 'string' then return string.format('%q', v) end\n"
+  "  if type(v) == 'userdata' then return 'null' end\n"
+  "  if type(v) ~= 'table' then return tostring(v) end\n"
+  "  if seen[v] then return '<cycle>' end\n"
+  "  seen[v] = true\n"
+  "  local keys = {}\n"
+  "  for k in pairs(v) do keys[#keys + 1] = k end\n"
+  "  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)\n"
+  "  local out = {}\n"
+  "  for _, k in ipairs(keys) do\n"
+  "    out[#out + 1] = ind .. '  [' .. show(k, '') .. '] = ' .. show(v[k], ind .. '  ')\n"
+  "  end\n"
+  "  seen[v] = nil\n"
+  "  if #out == 0 then return '{}' end\n"
+  "  return '{\\n' .. table.concat(out, ',\\n') .. '\\n' .. ind .. '}'\n"
+  "end\n"
+  "local s, v = ...\n"
+  "print('schema = ' .. show(s, ''))\n"
+  "print('value = ' .. show(v, ''))\n";
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   static lua_State *L = NULL;
@@ -209,10 +276,17 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   orc_open_schema(L);
   lua_getfield(L, -1, "schema_compile");
   lua_remove(L, -2);
+  lua_pushcfunction(L, both_passes);
   gen_schema(L, &in, 0);
   gen_value(L, &in, 0);
-  if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
-    /* only the assertions above may fail: a mismatch between the passes */
+  if (getenv("FUZZ_SCHEMA_DUMP") != NULL) {
+    if (luaL_loadstring(L, DUMP) != LUA_OK) abort();
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_call(L, 2, 0);
+  }
+  if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
+    /* only the assertions above may fail: the binding disagrees */
     const char *msg = lua_tostring(L, -1);
     if (msg != NULL && strstr(msg, "assertion failed") != NULL) abort();
   }

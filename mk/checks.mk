@@ -17,7 +17,7 @@ check-deps:
 define asan_rule
 build/asan/$(1)/openrouter/core.so: $(SRCS) $(HDRS)
 	@mkdir -p $$(@D)
-	clang $(SAN_FLAGS) $$(ORC_CFLAGS) -I$(inc_$(1)) $$(CURL_CFLAGS) -shared -o $$@ $(SRCS) $$(CURL_LIBS)
+	clang $(SAN_FLAGS) $$(ORC_CFLAGS) -fPIC -I$(inc_$(1)) $$(CURL_CFLAGS) -shared -o $$@ $(SRCS) $$(CURL_LIBS)
 endef
 $(foreach v,$(SAN_LUAS),$(eval $(call asan_rule,$(v))))
 
@@ -45,15 +45,24 @@ test-valgrind: check-deps build/5.4/openrouter/core.so
 # stay untouched); a crash fails the run and leaves its input in build/fuzz/.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+# The schema target embeds a Lua: any of LUAS whose library is installed
+# (CHECK_PKGS brings 5.4's), built with the same ORC_CFLAGS as the core.
+FUZZ_LUA     ?= 5.4
 
 .PHONY: fuzz
-build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c src/sse.h
+build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c $(HDRS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
 
-build/fuzz/fuzz_schema: fuzz/fuzz_schema.c src/schema.c src/lschema.c src/lclass.c $(HDRS)
+# the schema engine and its binding, without the rest of the core; with
+# limits low enough that the fuzzer reaches them often (schema_int.h)
+SCHEMA_SRCS := src/regex.c src/schema.c $(wildcard src/schema_*.c) src/lschema.c src/lclass.c
+FUZZ_LIMITS := -DORC_MAX_DEPTH=24 -DORC_MAX_CALLS=64 -DORC_MAX_STEPS=5000
+
+build/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c src/lschema.c src/lclass.c src/schema.c -llua5.4 -lm
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) $(FUZZ_LIMITS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
+	  fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(lib_$(FUZZ_LUA)) -lm
 
 fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
 	@for t in sse schema; do \

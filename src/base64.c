@@ -2,6 +2,7 @@
 ** base64.c -- RFC 4648 base64 encoding (see base64.h).
 */
 #include "base64.h"
+#include "orc.h"
 
 static const char alphabet[64] =
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -1,19 +1,15 @@
 /*
-** core.c -- luaopen_openrouter_core, the only exported symbol.
+** core.c -- luaopen_openrouter_core, the only exported symbol (ORC_EXPORT:
+** src/orc.h hides everything else).
 */
 #include "lua.h"
 #include "lauxlib.h"
 
 #include "lcore.h"
+#include "orc.h"
 
 #ifndef ORC_VERSION
 #define ORC_VERSION "dev-1"
-#endif
-
-#if defined(__GNUC__)
-#define ORC_EXPORT __attribute__((visibility("default")))
-#else
-#define ORC_EXPORT
 #endif
 
 ORC_EXPORT int luaopen_openrouter_core (lua_State *L);

@@ -36,6 +36,7 @@
 #include "compat.h"
 #include "lcore.h"
 #include "base64.h"
+#include "orc.h"
 
 #define READER_MT "openrouter.base64_reader"
 

@@ -6,6 +6,7 @@
 #include "lauxlib.h"
 
 #include "lcore.h"
+#include "orc.h"
 
 void orc_newclass (lua_State *L, const char *name, lua_CFunction close) {
   luaL_newmetatable(L, name);

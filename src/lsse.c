@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "lcore.h"
 #include "sse.h"
+#include "orc.h"
 
 #define LSSE_MT "openrouter.sse"
 

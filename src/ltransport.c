@@ -18,6 +18,7 @@
 #include "compat.h"
 #include "lcore.h"
 #include "transport.h"
+#include "orc.h"
 
 #define MULTI_MT "openrouter.multi"
 #define REQ_MT "openrouter.request"

@@ -1,17 +1,12 @@
 /*
-** schema.h -- the Lua-free half of the JSON-Schema (draft 7) engine.
-**
-** What lives here: the compiled schema structure (a graph of orc_node in
-** an arena), the regular-expression engine used by `pattern` and
-** `patternProperties`, and the small pure helpers the validator needs
-** (UTF-8 length, multipleOf, URI resolution, "did you mean" suggestions).
-** None of it includes lua.h, so it is unit-tested and fuzzed alone.
-**
-** What does not: compiling a Lua table into nodes and matching Lua values
-** against them (lschema.c).  Validation walks Lua values directly because
-** the two alternatives cost more on the success path: converting a value
-** into a C tree allocates on every call, and an abstract value interface
-** puts an indirect call (and still a lua_State) behind every access.
+** schema.h -- the pure half of the JSON-Schema (draft 7) engine: the
+** compiled schema (a graph of orc_node in an arena) and the helpers the
+** stages need -- the arena, UTF-8, multipleOf, the property index, "did
+** you mean" suggestions, URI resolution (schema.c).  None of it includes
+** lua.h: spec/c/test_schema.c tests it alone, and fuzz/fuzz_schema.c
+** fuzzes it with the rest of the engine.  The regex engine of `pattern`
+** is regex.h; the Lua side (compiling a table into nodes, the two
+** validation passes) is declared in schema_int.h.
 */
 #ifndef ORC_SCHEMA_H
 #define ORC_SCHEMA_H
@@ -19,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "regex.h"
 
 /* ---- arena: every piece of a compiled schema, freed at once ---------- */
 
@@ -46,25 +43,6 @@ typedef struct orc_jval {
   const char **keys;          /* ORC_J_OBJ: n keys, sorted */
   size_t *klens;
 } orc_jval;
-
-/* ---- regular expressions --------------------------------------------- */
-
-typedef struct orc_regex orc_regex;
-
-/*
-** Compile an ECMA-262 pattern (the common subset: literals, `.`, classes,
-** \d \w \s \D \W \S \b \B, ^ $, groups, alternation, greedy and lazy
-** quantifiers, escapes).  Returns NULL and a message in err on a syntax
-** error, an unsupported construct (backreferences, lookaround, flags,
-** \p{...}) or a program too large; NULL with err[0] == 0 when out of memory.
-*/
-orc_regex *orc_regex_compile (orc_arena **a, const char *src, size_t len,
-                              char *err, size_t errsz);
-/* Unanchored search over the UTF-8 code points of s: 1 match, 0 none.
-** Runs a DFA built at compile time when the pattern has no \b or \B and
-** stays small, on input that is all ASCII; the NFA otherwise.  Either
-** way linear in the input. */
-int orc_regex_search (orc_regex *re, const char *s, size_t len);
 
 /* ---- compiled schema -------------------------------------------------- */
 
@@ -167,7 +145,7 @@ struct orc_node {
   size_t nprops;
   uint32_t *slots;         /* open addressing: prop index + 1, 0 empty */
   uint32_t mask;
-  struct orc_pcache *pcache;  /* the binding's key cache (lschema.c) */
+  struct orc_pcache *pcache;  /* the boolean pass's key cache (schema_int.h) */
   size_t nrequired;        /* distinct required names */
   const char **required;   /* in schema order, for messages */
   size_t *required_len;
@@ -192,6 +170,13 @@ struct orc_node {
   uint16_t quick_ok, quick_fail;
   int nlookup;
 };
+
+/* The schema for item k (1-based) of an array, or NULL. */
+static inline const orc_node *orc_node_item (const orc_node *n, size_t k) {
+  if (n->has & ORC_K_TUPLE)
+    return k <= n->ntuple ? n->tuple[k - 1] : n->additional_items;
+  return n->items;
+}
 
 /* FNV-1a over a property name. */
 uint32_t orc_hash (const char *s, size_t len);

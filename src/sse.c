@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sse.h"
+#include "orc.h"
 
 #define BOM_LEN 3
 static const char bom_bytes[BOM_LEN] = { '\xEF', '\xBB', '\xBF' };

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "transport.h"
+#include "orc.h"
 
 #define HEAD_BYTES 512      /* body prefix kept for diagnostics */
 

@@ -1,0 +1,152 @@
+/*
+** schema_int.h -- what the Lua side of the schema engine shares, and
+** nothing else includes: the compiled schema a validator holds, the JSON
+** view of Lua values (schema_value.c), and the entry points of the three
+** stages -- compiling a Lua table into nodes (schema_compile.c), the
+** boolean pass (schema_check.c) and the collecting pass with its messages
+** (schema_report.c).  The binding (lschema.c) strings them together.
+**
+** Lua <-> JSON: string, number (integer = no fractional part), boolean,
+** cjson.null (a NULL light userdata) as null; a table with keys 1..n is an
+** array, one with string keys an object, an empty table is both.  Tables
+** with mixed keys or holes, NaN/inf and other Lua types match no JSON type.
+*/
+#ifndef ORC_SCHEMA_INT_H
+#define ORC_SCHEMA_INT_H
+
+#include <math.h>
+
+#include "lua.h"
+
+#include "schema.h"
+
+/* The limits of one validation.  The fuzzer builds with lower ones
+** (mk/checks.mk), so that it reaches them often. */
+#ifndef ORC_MAX_DEPTH
+#define ORC_MAX_DEPTH 256          /* value nesting */
+#endif
+#ifndef ORC_MAX_CALLS
+#define ORC_MAX_CALLS 1024         /* nested descents: stops left recursion */
+#endif
+#ifndef ORC_MAX_STEPS
+#define ORC_MAX_STEPS 1000000      /* descents per validation, both passes */
+#endif
+
+/* ---- the compiled schema ------------------------------------------------ */
+
+/* The memory of a validator userdata: created before compiling, so that a
+** compile error raised half-way leaves only what __gc frees. */
+typedef struct orc_schema {
+  orc_arena *arena;            /* every node, string and regex */
+  orc_node *root;              /* NULL once freed */
+  size_t nnodes;
+} orc_schema;
+
+/*
+** The key cache of a node with properties (orc_node.pcache): from the
+** address of a key string to the property it names, so that the boolean
+** pass finds a field without hashing or comparing its name.  Lua strings
+** do not move, and each cached key is anchored in the validator's user
+** value, a table made at compile time with a slot per cache entry (setting
+** one never allocates): while cached, a string cannot be freed and its
+** address reused, so an equal address is the same string.  Unknown names
+** are cached too.  Open addressing; emptied when half full, as the
+** addresses of strings no longer in use pile up.  The same table keeps
+** every property name as a Lua string (orc_prop.anchor).  Sized by the
+** compiler, filled by the boolean pass.
+*/
+#define ORC_P_NONE ((size_t)-1)
+
+typedef struct orc_pslot {
+  const char *key;             /* NULL: empty */
+  size_t prop;                 /* index into props, or ORC_P_NONE */
+} orc_pslot;
+
+struct orc_pcache {
+  uint32_t mask;               /* slots - 1 */
+  uint32_t used;
+  int base;                    /* slot i's anchor: uservalue[base + i + 1] */
+  orc_pslot slot[];
+};
+
+/* ---- the JSON view of Lua values (schema_value.c) ---------------------- */
+
+/* The exact shape of a table. */
+enum { ORC_TK_EMPTY, ORC_TK_ARRAY, ORC_TK_OBJECT, ORC_TK_MIXED, ORC_TK_SPARSE };
+
+/* Is the value at i JSON null (cjson.null, a NULL light userdata)? */
+static inline int orc_isnull (lua_State *L, int i) {
+  return lua_type(L, i) == LUA_TLIGHTUSERDATA && lua_touserdata(L, i) == NULL;
+}
+
+/* Is the number at i integral and in [1, n]?  The index in *k. */
+static inline int orc_intkey (lua_State *L, int i, size_t n, size_t *k) {
+  lua_Number d;
+  if (lua_type(L, i) != LUA_TNUMBER) return 0;
+  d = lua_tonumber(L, i);
+  if (!(d >= 1 && d <= (lua_Number)n) || floor(d) != d) return 0;
+  *k = (size_t)d;
+  return 1;
+}
+
+/* The ORC_TK_* of the table at idx, and its number of keys.  [-0, +0, -] */
+int orc_tkind (lua_State *L, int idx, size_t *count);
+/* Are the values at a and b equal as JSON values?  [-0, +0, m] */
+int orc_equal (lua_State *L, int a, int b, int depth);
+/* Is the value at idx equal to the JSON value j?  [-0, +0, m] */
+int orc_equal_json (lua_State *L, int idx, const orc_jval *j, int depth);
+
+/* ---- compiling (schema_compile.c) --------------------------------------- */
+
+/*
+** Compile the schema at stack index `schema` (a table or a boolean; opts,
+** at `opts` or 0, may hold `documents`) into s, whose arena must start
+** empty.  Pushes the table of key anchors that the validator keeps as its
+** user value.  Raises "schema error at #/path: ..." on anything it cannot
+** honour.  [-0, +1, m]
+*/
+void orc_schema_compile (lua_State *L, orc_schema *s, int schema, int opts);
+
+/* ---- validating: both passes -------------------------------------------- */
+
+/* A node's verdict.  ORC_V_TYPE (collecting pass only): the value is not
+** of a type the node accepts, which tells anyOf/oneOf which branch to
+** report. */
+enum { ORC_V_OK = 0, ORC_V_FAIL = 1, ORC_V_TYPE = 2 };
+
+/* Which limit stopped a validation (orc_vstate.deep). */
+enum { ORC_DEEP_NONE, ORC_DEEP_VALUE, ORC_DEEP_SCHEMA };
+
+/* What both passes share while validating one value.  They keep the same
+** counters: the collecting pass asks the boolean one about branches. */
+typedef struct orc_vstate {
+  lua_State *L;
+  int anchors;                 /* stack index of the key anchors (user value) */
+  int depth;                   /* value nesting so far */
+  int calls;                   /* nested node checks */
+  long steps;                  /* node checks so far: combinators can multiply */
+  int deep;                    /* ORC_DEEP_*: the first limit hit */
+  int top;                     /* boolean pass: the stack top */
+  int room;                    /* boolean pass: the highest index known free */
+} orc_vstate;
+
+/*
+** The boolean pass (schema_check.c): does the value at absolute index idx
+** match n?  ORC_V_OK or ORC_V_FAIL, allocating nothing, stopping at the
+** first failure.  c->top must be the stack top and c->room an index up to
+** which the stack is known to have room (c->top when unknown).  A limit
+** hit on the way sets c->deep, and a validation that did is a failure.
+** [-0, +0, m]
+*/
+int orc_check (orc_vstate *c, const orc_node *n, int idx);
+
+/*
+** The collecting pass (schema_report.c): push the list of every failure of
+** the value at idx against n, { path = root .. "...", message = "..." }
+** each, and return its length (0: the value matches).  Resets c's
+** counters.  [-0, +1, m]
+*/
+int orc_report (orc_vstate *c, const orc_node *n, int idx, const char *root,
+                size_t rootlen);
+
+#endif
