@@ -129,6 +129,135 @@ describe("generated schemas", function()
   end)
 end)
 
+describe("the translation rules, one by one", function()
+  local DOC = [[{
+    "x-extracted": { "repository": "r", "path": "p", "commit": "abc1234", "date": "2026-01-01" },
+    "components": { "schemas": {
+      "Req": { "type": "object", "additionalProperties": false, "required": ["kind"],
+        "example": { "kind": "k1" },
+        "properties": {
+          "kind": { "$ref": "#/components/schemas/Kind", "description": "a sibling that is no assertion" },
+          "size": { "$ref": "#/components/schemas/Size", "maximum": 10 },
+          "pair": { "type": "array", "prefixItems": [ { "type": "string" }, { "type": "integer" } ],
+                    "items": false },
+          "old": { "type": "string", "nullable": true },
+          "shape": { "oneOf": [ { "$ref": "#/components/schemas/Circle" },
+                                { "$ref": "#/components/schemas/Square" } ],
+                     "discriminator": { "propertyName": "type" } },
+          "name": { "anyOf": [ { "$ref": "#/components/schemas/Kind" }, { "type": "string" } ] },
+          "mode": { "anyOf": [ { "enum": ["x"], "type": "string" }, { "enum": ["y"], "type": "string" },
+                               { "type": "integer" } ] },
+          "any": { "allOf": [ { "description": "nothing" } ], "x-vendor": 1, "format": "double" },
+          "deps": { "type": "object", "dependentRequired": { "a": ["b"] } }
+        } },
+      "Kind": { "enum": ["k1", "k2"], "type": "string" },
+      "Size": { "type": "integer", "minimum": 0 },
+      "Circle": { "type": "object", "required": ["type", "r"],
+        "properties": { "type": { "enum": ["circle"], "type": "string" }, "r": { "type": "number" } } },
+      "Square": { "type": "object", "required": ["type", "side"],
+        "properties": { "type": { "const": "square" }, "side": { "type": "number" } } }
+    } }
+  }]]
+  local TARGETS = { { module = "req", id = "urn:test:req", root = "#/components/schemas/Req",
+                      title = "Req", open = true } }
+
+  local function generate(doc_text, overlay)
+    return translate.generate(json.decode(doc_text), overlay or { edits = {} }, TARGETS)
+  end
+  local out = generate(DOC)
+  local s = out.schemas.req
+  local v = schema.compile(s)
+  local function ok(x) return (v:validate(x)) end
+  local function err(x)
+    local good, errs = v:validate(x)
+    assert.is_false(good)
+    return errs[1].path .. ": " .. errs[1].message
+  end
+
+  it("keeps the request's top level open, whatever the document says", function()
+    assert.is_nil(s.additionalProperties)
+    assert.is_true(ok({ kind = "k1", anything = { 1 } }))
+  end)
+
+  it("drops annotations and OpenAPI-only keywords, keeps assertions", function()
+    local text = out.files.req
+    for _, k in ipairs({ "description", "example", "discriminator", "x%-vendor", "format", "nullable" }) do
+      assert.is_nil(text:find(k, 1), k .. " left in the output")
+    end
+    assert.are.equal(true, s.properties.any)
+    assert.are.same({ ["$ref"] = "#/definitions/Kind" }, s.properties.kind)
+    assert.are.equal('kind: expected one of "k1", "k2", got "zzzz"', err({ kind = "zzzz" }))
+  end)
+
+  it("applies a $ref's assertion siblings (OpenAPI 3.1), not only the $ref", function()
+    assert.are.equal("size: expected a number <= 10, got 11", err({ kind = "k1", size = 11 }))
+    assert.are.equal("size: expected a number >= 0, got -1", err({ kind = "k1", size = -1 }))
+  end)
+
+  it("maps prefixItems, nullable and dependentRequired to draft 7", function()
+    assert.is_true(ok({ kind = "k1", pair = { "a", 1 }, old = null, deps = { a = 1, b = 2 } }))
+    assert.are.equal("pair[2]: expected integer, got string", err({ kind = "k1", pair = { "a", "b" } }))
+    assert.is_false(ok({ kind = "k1", pair = { "a", 1, 2 } }))
+    assert.is_false(ok({ kind = "k1", deps = { a = 1 } }))
+  end)
+
+  it("turns a discriminated union into a dispatch that names the branch", function()
+    assert.is_true(ok({ kind = "k1", shape = { type = "circle", r = 1 } }))
+    assert.is_true(ok({ kind = "k1", shape = { type = "square", side = 1 } }))
+    assert.are.equal("shape.r: missing required field 'r'", err({ kind = "k1", shape = { type = "circle", side = 1 } }))
+    assert.are.equal('shape.type: expected one of "circle", "square", got "circel" ' .. DASH ..
+      ' did you mean "circle"?', err({ kind = "k1", shape = { type = "circel" } }))
+    assert.are.same({ "circle", "square" }, s.properties.shape.properties.type.enum)
+  end)
+
+  it("merges string enums in an anyOf and lets {type: T} absorb T-only branches", function()
+    assert.are.same({ type = "string" }, s.properties.name)
+    assert.are.same({ "x", "y" }, s.properties.mode.anyOf[1].enum)
+    assert.are.equal(2, #s.properties.mode.anyOf)
+    assert.is_true(ok({ kind = "k1", name = "anything", mode = 3 }))
+    assert.are.equal('mode: expected one of "x", "y", got "zzzz"', err({ kind = "k1", mode = "zzzz" }))
+  end)
+
+  it("maps every document pointer, examples included, to the output", function()
+    local p = out.pointers.req
+    assert.are.equal("#", p["#/components/schemas/Req"])
+    assert.are.equal("#/properties/shape/then", p["#/components/schemas/Req/properties/shape/oneOf/0"])
+    assert.are.equal("#/properties/shape/else/then", p["#/components/schemas/Req/properties/shape/oneOf/1"])
+    assert.are.equal("#/definitions/Circle", p["#/components/schemas/Circle"])
+    -- Kind, absorbed into `name`'s string, is still reached through `kind`
+    assert.are.equal("#/definitions/Kind", p["#/components/schemas/Kind"])
+  end)
+
+  it("stops at a keyword it does not know, or an overlay edit that misses", function()
+    local bad = DOC:gsub('"deps": {', '"deps": { "unevaluatedProperties": false,')
+    assert.has_error(function() generate(bad) end,
+      "gen-schemas: #/components/schemas/Req/properties/deps: unsupported keyword 'unevaluatedProperties'")
+    assert.has_error(function()
+      generate(DOC, { edits = { { at = "#/components/schemas/Nope", add = { minimum = 0 } } } })
+    end, "overlay: #/components/schemas/Nope is in no generated schema")
+    assert.has_error(function()
+      generate(DOC, { edits = { { at = "#/components/schemas/Size", add = { minimum = 5 } } } })
+    end, "gen-schemas: #/components/schemas/Size: the overlay would replace 'minimum' the document sets")
+  end)
+
+  it("applies overlay edits beside a $ref without losing either", function()
+    local o = generate(DOC, { edits = {
+      { at = "#/components/schemas/Req/properties/kind", add = { maxLength = 2 } },
+      { at = "#/components/schemas/Req/properties/old", also_types = { "number" } },
+      { at = "#/components/schemas/Req", either = { "kind", "name" } },
+    } })
+    local w = schema.compile(o.schemas.req)
+    assert.is_true((w:validate({ kind = "k1", old = 5 })))
+    assert.is_true((w:validate({ name = "n" })))
+    assert.is_false((w:validate({ old = 5 })))
+    local messages = {}
+    for _, e in ipairs(select(2, w:validate({ kind = "kkkk" }))) do messages[#messages + 1] = e.message end
+    table.sort(messages)
+    assert.are.same({ 'expected at most 2 characters, got 4', 'expected one of "k1", "k2", got "kkkk"' },
+      messages)
+  end)
+end)
+
 describe("the document's examples", function()
   local subset = json.decode(read(SUBSET))
   local generated = translate.generate(subset, dofile("tools/schemas/overlay.lua"))

@@ -365,7 +365,7 @@ local function ref_target(cx, ref, ptr)
   local name = ref:match("^#/components/schemas/([^/]+)$")
   if not name then fail(ptr, "unsupported $ref %s", ref) end
   if ref == cx.target.root then return "#" end
-  for _, t in ipairs(M.TARGETS) do
+  for _, t in ipairs(cx.targets) do
     if t.root == ref then return t.id end
   end
   if not M.at(cx.doc, ref) then fail(ptr, "dangling $ref %s", ref) end
@@ -725,11 +725,11 @@ local function out_refs(v, found)
   end
 end
 
-local function generate_target(subset, target, apply)
+local function generate_target(subset, target, targets, apply)
   local root = M.at(subset, target.root)
   if root == nil then fail(target.root, "not in the document") end
   local cx = {
-    doc = subset, target = target, wanted = {}, pointers = {}, alias = {},
+    doc = subset, target = target, targets = targets, wanted = {}, pointers = {}, alias = {},
     notes = {}, overlay_at = apply,
   }
   local schema = tr(cx, root, target.root, "#")
@@ -799,15 +799,19 @@ local function header(subset, what)
   }, "\n") .. "\n"
 end
 
---- Translate every target; the Lua module texts and the pointer maps.
-function M.generate(subset, overlay)
+--- Translate every target (M.TARGETS unless given): the Lua module texts,
+--- the schemas as tables, the pointer maps (document pointer -> pointer in
+--- the module) and notes on what was done where.
+function M.generate(subset, overlay, targets)
+  targets = targets or M.TARGETS
   local used = {}
   local apply = overlay_applier(overlay, used)
-  local files, pointers, notes = {}, {}, {}
-  for _, t in ipairs(M.TARGETS) do
-    local schema, cx = generate_target(subset, t, apply)
+  local files, schemas, pointers, notes = {}, {}, {}, {}
+  for _, t in ipairs(targets) do
+    local schema, cx = generate_target(subset, t, targets, apply)
     local what = ("%s as JSON Schema draft 7 (openrouter.schemas.%s)."):format(t.title, t.module)
     files[t.module] = module_text(header(subset, what), schema)
+    schemas[t.module] = schema
     pointers[t.module] = cx.pointers
     notes[t.module] = cx.notes
   end
@@ -816,8 +820,8 @@ function M.generate(subset, overlay)
   end
   files.model_variants = module_text(header(subset,
     "The model variants OpenRouter documents (\"openai/gpt-4o:nitro\"): did-you-mean metadata."),
-    overlay.model_variants)
-  return { files = files, pointers = pointers, notes = notes }
+    overlay.model_variants or {})
+  return { files = files, schemas = schemas, pointers = pointers, notes = notes }
 end
 
 return M
