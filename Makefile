@@ -53,7 +53,7 @@ DEB_PKGS := gcc make pkg-config libcurl4-openssl-dev \
 
 C_TESTS := $(patsubst spec/c/%.c,build/ctest/%,$(wildcard spec/c/test_*.c))
 
-.PHONY: all build deps demo test test-c test-exports test-lua test-rocks lint bench clean
+.PHONY: all build deps demo test test-c test-exports test-lua test-rocks lint bench clean schemas
 
 all: build
 build: $(CORES)
@@ -107,6 +107,15 @@ lint:
 # docs/bench.md); BENCH_QUICK=1 for a one-minute smoke run.  Not a test.
 bench: build
 	@lua5.4 bench/run.lua
+
+# lua/openrouter/schemas/ from the kept part of OpenRouter's OpenAPI document
+# (tools/schemas/openapi-subset.json) and tools/schemas/overlay.lua.
+# OPENAPI=path/to/openapi.json re-extracts that part first; OPENAPI_COMMIT
+# and OPENAPI_DATE say which version of the document it is.
+OPENAPI_COMMIT ?= c26125a
+OPENAPI_DATE   ?= 2026-08-22
+schemas:
+	@$(bin_5.4) tools/gen-schemas.lua $(if $(OPENAPI),--extract $(OPENAPI) --commit $(OPENAPI_COMMIT) --date $(OPENAPI_DATE))
 
 # Objects per Lua version: build/<v>/obj/*.o, linked into build/<v>/openrouter/core.so.
 define core_rule

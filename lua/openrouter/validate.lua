@@ -1,66 +1,40 @@
 --- openrouter.validate -- check a request before it is sent.
 --
---   validate.validate_provider(t)   -> true | false, errors
---   validate.validate_request(req)  -> true | false, errors
+--   validate.validate_provider(t)     -> true | false, errors
+--   validate.validate_request(req)    -> true | false, errors   (chat completions)
+--   validate.validate_responses(req)  -> true | false, errors   (the Responses API)
+--   validate.validate_embeddings(req) -> true | false, errors
 --
 -- errors is a list of { path = "provider.order[2]", message = "..." }.  Paths
 -- start at the request root ("messages[1].role", "provider.sort"); a provider
 -- object checked alone is reported under "provider" too.  Array indexes are
--- 1-based, as Lua counts.  Both schemas are compiled once, on first use.
+-- 1-based, as Lua counts.
+--
+-- The schemas (openrouter.schemas.*) are generated from OpenRouter's OpenAPI
+-- document by tools/gen-schemas.lua (`make schemas`), with the few facts the
+-- docs add (tools/schemas/overlay.lua).  A request the API accepts is never
+-- rejected; unknown top-level keys pass through.  Each schema is compiled on
+-- first use.
 local schema = require("openrouter.schema")
 
 local M = {}
 
-local provider_v, request_v
+local compiled = {}
 
-local function validators()
-  if not request_v then
+local function validator(name)
+  local v = compiled[name]
+  if not v then
     local provider = require("openrouter.schemas.provider")
-    provider_v = schema.compile(provider)
-    request_v = schema.compile(require("openrouter.schemas.chat_request"), {
-      documents = { [provider["$id"]] = provider },
-    })
-  end
-  return provider_v, request_v
-end
-
-local VARIANTS = require("openrouter.schemas.model_variants")
-local KNOWN = {}
-for _, v in ipairs(VARIANTS) do KNOWN[v] = true end
-
--- A model slug that failed the schema: say what is wrong with it.
-local function model_message(slug)
-  if type(slug) ~= "string" then return nil end
-  local base, variant = slug:match("^(.-):([^:]*)$")
-  if variant and base:find("/", 1, true) and not KNOWN[variant] then
-    local list = {}
-    for i, v in ipairs(VARIANTS) do list[i] = ":" .. v end
-    return ("unknown model variant ':%s' in '%s'; known variants: %s")
-      :format(variant, slug, table.concat(list, ", "))
-  end
-  if slug ~= "" and not slug:find("/", 1, true) then
-    return ("expected a model slug 'author/slug' (e.g. 'openai/gpt-4o') or "
-      .. "'openrouter/auto', got '%s'"):format(slug)
-  end
-  return nil
-end
-
--- Clearer messages for the model fields, which only a pattern describes.
-local function refine(req, errors)
-  if type(req) ~= "table" then return errors end
-  for _, e in ipairs(errors) do
-    local slug
-    if e.path == "model" then
-      slug = req.model
+    if name == "provider" then
+      v = schema.compile(provider)
     else
-      local i = e.path:match("^models%[(%d+)%]$")
-      if i and type(req.models) == "table" then slug = req.models[tonumber(i)] end
+      v = schema.compile(require("openrouter.schemas." .. name), {
+        documents = { [provider["$id"]] = provider },
+      })
     end
-    if slug ~= nil and e.message:find("^expected a string matching") then
-      e.message = model_message(slug) or e.message
-    end
+    compiled[name] = v
   end
-  return errors
+  return v
 end
 
 --- Validate a provider-preferences object (the `provider` field).
@@ -68,22 +42,35 @@ end
 ---@return boolean ok
 ---@return openrouter.SchemaError[]? errors paths under "provider"
 function M.validate_provider(t)
-  local pv = validators()
-  return pv:validate(t, "provider")
+  return validator("provider"):validate(t, "provider")
 end
 
---- Validate a whole chat request.  Unknown top-level keys pass.
+--- Validate a whole chat-completions request.  Unknown top-level keys pass.
 ---@param req table
 ---@return boolean ok
 ---@return openrouter.SchemaError[]? errors paths from the request root
 function M.validate_request(req)
-  local _, rv = validators()
-  local ok, errors = rv:validate(req)
-  if ok then return true end
-  return false, refine(req, errors)
+  return validator("chat_request"):validate(req)
 end
 
---- The known model variants, in documentation order.
-M.model_variants = VARIANTS
+--- Validate a Responses API request (POST /responses).  Unknown top-level keys pass.
+---@param req table
+---@return boolean ok
+---@return openrouter.SchemaError[]? errors paths from the request root
+function M.validate_responses(req)
+  return validator("responses_request"):validate(req)
+end
+
+--- Validate an embeddings request (POST /embeddings).  Unknown top-level keys pass.
+---@param req table
+---@return boolean ok
+---@return openrouter.SchemaError[]? errors paths from the request root
+function M.validate_embeddings(req)
+  return validator("embeddings_request"):validate(req)
+end
+
+--- The model variants OpenRouter documents (":nitro", ...), in documentation
+--- order.  Descriptive: a model id with any other suffix is valid too.
+M.model_variants = require("openrouter.schemas.model_variants")
 
 return M
