@@ -83,6 +83,46 @@ describe("accumulator", function()
     assert.same({ type = "reasoning.encrypted", data = "def" }, d[4])
   end)
 
+  it("merges reasoning_details by index and type: a summary and an encrypted entry at one index stay apart", function()
+    local msg = run({
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = "Two ", format = "xai" } } }),
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = "steps." } } }),
+      delta({ reasoning_details = { { type = "reasoning.encrypted", index = 0, data = "QUJD", id = "rs_1" } } }),
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = " More." } } }),
+    }).choices[1].message
+    assert.same({
+      { type = "reasoning.summary", index = 0, summary = "Two steps. More.", format = "xai" },
+      { type = "reasoning.encrypted", index = 0, data = "QUJD", id = "rs_1" },
+    }, msg.reasoning_details)
+  end)
+
+  it("a reasoning detail without a type continues the last entry at its index", function()
+    local msg = run({
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = "a" } } }),
+      delta({ reasoning_details = { { type = "reasoning.encrypted", index = 0, data = "b" } } }),
+      delta({ reasoning_details = { { index = 0, data = "c" } } }),
+    }).choices[1].message
+    assert.same({
+      { type = "reasoning.summary", index = 0, summary = "a" },
+      { type = "reasoning.encrypted", index = 0, data = "bc" },
+    }, msg.reasoning_details)
+  end)
+
+  it("an index that is NaN (cjson decodes it) does not raise", function()
+    local nan = 0 / 0
+    local out = run({
+      { id = "g", choices = { { index = nan, delta = { content = "a",
+        tool_calls = { { index = nan, id = "c", ["function"] = { name = "f", arguments = "{}" } } },
+        reasoning_details = { { type = "reasoning.text", index = nan, text = "r" } } } } } },
+      { id = "g", choices = { { index = 0, delta = { content = "b",
+        reasoning_details = { { type = "reasoning.text", index = nan, text = "s" } } } } } },
+    })
+    local msg = out.choices[1].message
+    assert.equal("ab", msg.content)
+    assert.equal(1, #msg.tool_calls)
+    assert.equal(2, #msg.reasoning_details)
+  end)
+
   it("merges tool_calls by index: id, type and name kept, arguments concatenated", function()
     local msg = run({
       delta({ tool_calls = { { index = 0, id = "call_1", type = "function",
