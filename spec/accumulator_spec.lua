@@ -43,9 +43,9 @@ describe("accumulator", function()
     assert.equal("tool", run({ delta({ role = "tool", content = "x" }) }).choices[1].message.role)
   end)
 
-  it("content is an empty string when no content came, reasoning and refusal absent", function()
+  it("content is null when no content came, as in chat(); reasoning and refusal absent", function()
     local msg = run({ delta({ role = "assistant" }) }).choices[1].message
-    assert.equal("", msg.content)
+    assert.equal(null, msg.content)
     assert.is_nil(msg.reasoning)
     assert.is_nil(msg.refusal)
     assert.is_nil(msg.tool_calls)
@@ -81,6 +81,17 @@ describe("accumulator", function()
     assert.same({ type = "reasoning.summary", index = 1, summary = "Summary", signature = "sig" }, d[2])
     assert.same({ type = "reasoning.encrypted", data = "abc" }, d[3])
     assert.same({ type = "reasoning.encrypted", data = "def" }, d[4])
+  end)
+
+  it("content is null for a tool-call-only turn whose chunks carried empty content", function()
+    local msg = run({
+      delta({ role = "assistant", content = "" }),
+      delta({ content = null, tool_calls = { { index = 0, id = "call_1", type = "function",
+                                               ["function"] = { name = "f", arguments = "{}" } } } }),
+      delta({ content = "" }, { finish_reason = "tool_calls" }),
+    }).choices[1].message
+    assert.equal(null, msg.content)
+    assert.equal(1, #msg.tool_calls)
   end)
 
   it("merges reasoning_details by index and type: a summary and an encrypted entry at one index stay apart", function()

@@ -9,10 +9,12 @@
 --   accumulator.count(acc)               -- chunks added
 --
 -- Merging rules: content, reasoning and refusal pieces are concatenated
--- per choice; reasoning_details entries are appended in order, an entry
--- merged into the earlier one with the same `index` and `type` (its text,
--- summary and data pieces concatenated; an entry without a type continues
--- the last one at its index): a reasoning.summary and a reasoning.encrypted entry at one index
+-- per choice, and content is null (cjson.null) when no non-empty piece came
+-- (a tool-call-only turn), as in a non-streaming answer; reasoning_details
+-- entries are appended in order, an entry merged into the earlier one with
+-- the same `index` and `type` (its text, summary and data pieces
+-- concatenated; an entry without a type continues the last one at its
+-- index): a reasoning.summary and a reasoning.encrypted entry at one index
 -- stay two entries, as OpenRouter's non-streaming answer has them;
 -- tool_calls are merged by index (id, type and function name kept,
 -- arguments concatenated); annotations and images are appended; logprobs
@@ -241,7 +243,9 @@ function M.build(acc)
     local msg = {}
     for k, v in pairs(c.extra) do msg[k] = v end
     msg.role = c.role or "assistant"
-    msg.content = concat(c.content)
+    local content = concat(c.content)
+    if content == "" then content = null end
+    msg.content = content
     msg.reasoning = nonempty(c.reasoning)
     msg.refusal = nonempty(c.refusal)
     if #c.details > 0 then
