@@ -90,6 +90,32 @@ describe("http_errors", function()
   end)
 end)
 
+describe("http_errors.stream_end: when a stream is complete", function()
+  local sse = function(clean) return { status = 200, mode = "sse", clean = clean, bytes = 99 } end
+
+  it("[DONE] completes it, clean or not", function()
+    assert.is_nil(http_errors.stream_end(fake_req{}, sse(true), true, 3, true))
+    assert.is_nil(http_errors.stream_end(fake_req{}, sse(false), true, 3, false))
+  end)
+
+  it("a clean end after a finish reason completes it", function()
+    assert.is_nil(http_errors.stream_end(fake_req{}, sse(true), false, 3, true))
+  end)
+
+  it("an incomplete event discarded after the finish reason is a protocol error (the usage was cut off)", function()
+    local e = http_errors.stream_end(fake_req{}, sse(false), false, 3, true)
+    assert.equal("protocol", e.kind)
+    assert.truthy(e.message:find("incomplete event", 1, true), e.message)
+    assert.truthy(e.message:find("after the finish reason", 1, true), e.message)
+  end)
+
+  it("no [DONE] and no finish reason is a protocol error, clean or not", function()
+    assert.equal("stream ended without [DONE] or a finish reason",
+      http_errors.stream_end(fake_req{}, sse(true), false, 3, false).message)
+    assert.equal("protocol", http_errors.stream_end(fake_req{}, sse(false), false, 3, false).kind)
+  end)
+end)
+
 describe("errors.cancelled", function()
   it("names what was cancelled, and why when known", function()
     assert.equal("stream cancelled", errors.cancelled("stream").message)

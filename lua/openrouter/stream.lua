@@ -114,8 +114,8 @@ local function fill(self, deadline)
       return true
     end
     if ended then
-      local e = http_errors.stream_end(req, req:outcome(),
-        self._done_seen or accumulator.finished(self._acc), accumulator.count(self._acc))
+      local e = http_errors.stream_end(req, req:outcome(), self._done_seen,
+        accumulator.count(self._acc), accumulator.finished(self._acc))
       trace_done(self, e)
       if not (e and retried(self, e)) then
         self._ended = true
