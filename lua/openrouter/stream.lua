@@ -39,6 +39,7 @@ end
 local function fail(self, e)
   if not self._err then
     e.partial = accumulator.build(self._acc)
+    if e.request_id == nil then e.request_id = self.request_id end   -- the chunks' id
     self._err = e
   end
   self._req:cancel()
