@@ -86,8 +86,18 @@ function M.decorate(e, req, out)
   return e
 end
 
+-- lua-cjson decodes every number as a float (400.0 on 5.3 and 5.4): an
+-- integral code or status becomes an integer, as OpenRouter sends it.
+local tointeger = rawget(math, "tointeger")   -- 5.3+
+local function integral(v)
+  if tointeger and type(v) == "number" then return tointeger(v) or v end
+  return v
+end
+
 local function new(e, req, out)
-  return errors.new(M.decorate(e, req, out))
+  e = M.decorate(e, req, out)
+  e.code, e.status = integral(e.code), integral(e.status)
+  return errors.new(e)
 end
 
 -- OpenRouter's {"error":{"code","message","metadata"}} into e.
