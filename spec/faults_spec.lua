@@ -197,8 +197,10 @@ describe("faults", function()
       assert.truthy(err.message:find("received", 1, true), err.message)
     end)
 
-    it("an event past the default 1 MiB limit", function()
-      local s = assert(client():stream(req(), headers{ ["X-Mock-Fault"] = "huge_event=1100000" }))
+    it("an event past the default limit (64 MiB)", function()
+      local max = require("openrouter.client").DEFAULT_LIMITS.max_event
+      assert.are.equal(64 * 1048576, max)
+      local s = assert(client():stream(req(), headers{ ["X-Mock-Fault"] = "huge_event=" .. (max + 1) }))
       local _, err = s:result()
       assert.are.equal("protocol", err.kind)
       assert.are.equal("max_event", err.which)
