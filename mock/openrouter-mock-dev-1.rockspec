@@ -35,6 +35,7 @@ build = {
     ["openrouter.mock.http"] = "mock/lua/openrouter/mock/http.lua",
     ["openrouter.mock.json"] = "mock/lua/openrouter/mock/json.lua",
     ["openrouter.mock.models"] = "mock/lua/openrouter/mock/models.lua",
+    ["openrouter.mock.replay"] = "mock/lua/openrouter/mock/replay.lua",
     ["openrouter.mock.router"] = "mock/lua/openrouter/mock/router.lua",
     ["openrouter.mock.sse"] = "mock/lua/openrouter/mock/sse.lua",
   },

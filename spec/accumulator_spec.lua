@@ -43,9 +43,9 @@ describe("accumulator", function()
     assert.equal("tool", run({ delta({ role = "tool", content = "x" }) }).choices[1].message.role)
   end)
 
-  it("content is an empty string when no content came, reasoning and refusal absent", function()
+  it("content is null when no content came, as in chat(); reasoning and refusal absent", function()
     local msg = run({ delta({ role = "assistant" }) }).choices[1].message
-    assert.equal("", msg.content)
+    assert.equal(null, msg.content)
     assert.is_nil(msg.reasoning)
     assert.is_nil(msg.refusal)
     assert.is_nil(msg.tool_calls)
@@ -81,6 +81,57 @@ describe("accumulator", function()
     assert.same({ type = "reasoning.summary", index = 1, summary = "Summary", signature = "sig" }, d[2])
     assert.same({ type = "reasoning.encrypted", data = "abc" }, d[3])
     assert.same({ type = "reasoning.encrypted", data = "def" }, d[4])
+  end)
+
+  it("content is null for a tool-call-only turn whose chunks carried empty content", function()
+    local msg = run({
+      delta({ role = "assistant", content = "" }),
+      delta({ content = null, tool_calls = { { index = 0, id = "call_1", type = "function",
+                                               ["function"] = { name = "f", arguments = "{}" } } } }),
+      delta({ content = "" }, { finish_reason = "tool_calls" }),
+    }).choices[1].message
+    assert.equal(null, msg.content)
+    assert.equal(1, #msg.tool_calls)
+  end)
+
+  it("merges reasoning_details by index and type: a summary and an encrypted entry at one index stay apart", function()
+    local msg = run({
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = "Two ", format = "xai" } } }),
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = "steps." } } }),
+      delta({ reasoning_details = { { type = "reasoning.encrypted", index = 0, data = "QUJD", id = "rs_1" } } }),
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = " More." } } }),
+    }).choices[1].message
+    assert.same({
+      { type = "reasoning.summary", index = 0, summary = "Two steps. More.", format = "xai" },
+      { type = "reasoning.encrypted", index = 0, data = "QUJD", id = "rs_1" },
+    }, msg.reasoning_details)
+  end)
+
+  it("a reasoning detail without a type continues the last entry at its index", function()
+    local msg = run({
+      delta({ reasoning_details = { { type = "reasoning.summary", index = 0, summary = "a" } } }),
+      delta({ reasoning_details = { { type = "reasoning.encrypted", index = 0, data = "b" } } }),
+      delta({ reasoning_details = { { index = 0, data = "c" } } }),
+    }).choices[1].message
+    assert.same({
+      { type = "reasoning.summary", index = 0, summary = "a" },
+      { type = "reasoning.encrypted", index = 0, data = "bc" },
+    }, msg.reasoning_details)
+  end)
+
+  it("an index that is NaN (cjson decodes it) does not raise", function()
+    local nan = 0 / 0
+    local out = run({
+      { id = "g", choices = { { index = nan, delta = { content = "a",
+        tool_calls = { { index = nan, id = "c", ["function"] = { name = "f", arguments = "{}" } } },
+        reasoning_details = { { type = "reasoning.text", index = nan, text = "r" } } } } } },
+      { id = "g", choices = { { index = 0, delta = { content = "b",
+        reasoning_details = { { type = "reasoning.text", index = nan, text = "s" } } } } } },
+    })
+    local msg = out.choices[1].message
+    assert.equal("ab", msg.content)
+    assert.equal(1, #msg.tool_calls)
+    assert.equal(2, #msg.reasoning_details)
   end)
 
   it("merges tool_calls by index: id, type and name kept, arguments concatenated", function()

@@ -54,6 +54,26 @@ describe("http_errors", function()
     assert.is_nil(http_errors.response(fake_req{}, { status = 200 }))
   end)
 
+  it("makes an integral code an integer (lua-cjson decodes 400 as 400.0), a string code stays", function()
+    local math_type = rawget(math, "type")   -- 5.3+
+    local is_integer = math_type and function(v) return math_type(v) == "integer" end
+      or function(v) return v == math.floor(v) end
+    local e = http_errors.http(fake_req{ body = '{"error":{"code":400,"message":"Provider returned error"}}' },
+                               { status = 400 })
+    assert.equal(400, e.code)
+    assert.is_true(is_integer(e.code))
+    assert.equal("openrouter http error (HTTP 400): Provider returned error", tostring(e))
+    local chunk = { error = { code = 502.0, message = "Provider returned error" } }
+    local c = http_errors.chunk_error(fake_req{ status = 200 }, chunk)
+    assert.is_true(is_integer(c.code))
+    assert.equal("openrouter api error (code 502): Provider returned error", tostring(c))
+    local named = http_errors.chunk_error(fake_req{ status = 200 },
+                                          { error = { code = "server_error", message = "m" } })
+    assert.equal("server_error", named.code)
+    local frac = http_errors.chunk_error(fake_req{ status = 200 }, { error = { code = 1.5, message = "m" } })
+    assert.equal(1.5, frac.code)
+  end)
+
   it("maps a failed transfer by kind", function()
     local req = fake_req{}
     local t = http_errors.transport(req, { status = 200, kind = "timeout", message = "idle timeout after 1 s",
@@ -87,6 +107,32 @@ describe("http_errors", function()
       .. " received: 'data: {'", cut.message)
     assert.is_nil(http_errors.stream_end(fake_req{}, { status = 200, mode = "sse", clean = true, bytes = 9 },
                                          true, 3))
+  end)
+end)
+
+describe("http_errors.stream_end: when a stream is complete", function()
+  local sse = function(clean) return { status = 200, mode = "sse", clean = clean, bytes = 99 } end
+
+  it("[DONE] completes it, clean or not", function()
+    assert.is_nil(http_errors.stream_end(fake_req{}, sse(true), true, 3, true))
+    assert.is_nil(http_errors.stream_end(fake_req{}, sse(false), true, 3, false))
+  end)
+
+  it("a clean end after a finish reason completes it", function()
+    assert.is_nil(http_errors.stream_end(fake_req{}, sse(true), false, 3, true))
+  end)
+
+  it("an incomplete event discarded after the finish reason is a protocol error (the usage was cut off)", function()
+    local e = http_errors.stream_end(fake_req{}, sse(false), false, 3, true)
+    assert.equal("protocol", e.kind)
+    assert.truthy(e.message:find("incomplete event", 1, true), e.message)
+    assert.truthy(e.message:find("after the finish reason", 1, true), e.message)
+  end)
+
+  it("no [DONE] and no finish reason is a protocol error, clean or not", function()
+    assert.equal("stream ended without [DONE] or a finish reason",
+      http_errors.stream_end(fake_req{}, sse(true), false, 3, false).message)
+    assert.equal("protocol", http_errors.stream_end(fake_req{}, sse(false), false, 3, false).kind)
   end)
 end)
 

@@ -466,7 +466,8 @@ describe("tool runs", function()
         end
       end
       assert.equal(1, #seen_second.steps)
-      assert.is_string(seen_second.choices[1].message.content)
+      local content = seen_second.choices[1].message.content   -- null until text comes
+      assert.is_true(type(content) == "string" or content == openrouter.null, tostring(content))
     end)
 
     it("structured output on the last step of a tool run", function()

@@ -9,15 +9,20 @@
 --   accumulator.count(acc)               -- chunks added
 --
 -- Merging rules: content, reasoning and refusal pieces are concatenated
--- per choice; reasoning_details entries are appended in order, and an entry
--- whose `index` was seen before is merged into that entry (its text,
--- summary and data pieces concatenated); tool_calls are merged by index (id,
--- type and function name kept, arguments concatenated); annotations and
--- images are appended; logprobs arrays (content, refusal) are appended;
--- finish_reason and native_finish_reason keep the last non-null value;
--- every top-level field but choices/object/error (id, model, provider,
--- usage, created, system_fingerprint...) keeps the last value sent.  The
--- acc is opaque: use these functions, not its fields.
+-- per choice, and content is null (cjson.null) when no non-empty piece came
+-- (a tool-call-only turn), as in a non-streaming answer; reasoning_details
+-- entries are appended in order, an entry merged into the earlier one with
+-- the same `index` and `type` (its text, summary and data pieces
+-- concatenated; an entry without a type continues the last one at its
+-- index): a reasoning.summary and a reasoning.encrypted entry at one index
+-- stay two entries, as OpenRouter's non-streaming answer has them;
+-- tool_calls are merged by index (id, type and function name kept,
+-- arguments concatenated); annotations and images are appended; logprobs
+-- arrays (content, refusal) are appended; finish_reason and
+-- native_finish_reason keep the last non-null value; every top-level field
+-- but choices/object/error (id, model, provider, usage, created,
+-- system_fingerprint...) keeps the last value sent.  The acc is opaque:
+-- use these functions, not its fields.
 
 local cjson = require("cjson")
 
@@ -28,6 +33,8 @@ local M = {}
 
 local function is_str(v) return type(v) == "string" end
 local function present(v) return v ~= nil and v ~= null end
+-- An index usable as a table key: a number, not NaN (cjson decodes NaN).
+local function is_key(v) return type(v) == "number" and v == v end
 
 local function new_choice(index)
   return {
@@ -39,15 +46,30 @@ end
 
 local DETAIL_TEXT = { text = true, summary = true, data = true }
 
+-- An entry continues the one with the same index and type (one without a
+-- type continues the last entry at its index); any other is a new entry.
+-- details_at[index] = { last = entry, types = { [type] = entry } }.
 local function add_detail(c, det)
   if type(det) ~= "table" then return end
-  local at = det.index
-  local cur = present(at) and c.details_at[at] or nil
+  local at, ty = det.index, det.type
+  if not is_key(at) then at = nil end
+  local slot = at ~= nil and c.details_at[at] or nil
+  local cur
+  if slot then
+    if is_str(ty) then cur = slot.types[ty] else cur = slot.last end
+  end
   if not cur then
     cur = {}
     for k, v in pairs(det) do cur[k] = v end
     c.details[#c.details + 1] = cur
-    if present(at) then c.details_at[at] = cur end
+    if at ~= nil then
+      if not slot then
+        slot = { types = {} }
+        c.details_at[at] = slot
+      end
+      if is_str(ty) then slot.types[ty] = cur end
+      slot.last = cur
+    end
     return
   end
   for k, v in pairs(det) do
@@ -62,7 +84,7 @@ end
 local function add_tool_call(c, tc)
   if type(tc) ~= "table" then return end
   local at = tc.index
-  if not present(at) then at = #c.tools_order end
+  if not is_key(at) then at = #c.tools_order end
   local cur = c.tools[at]
   if not cur then
     cur = { index = at, args = {} }
@@ -99,7 +121,7 @@ local KNOWN_DELTA = {
 
 local function add_choice(acc, ch)
   local index = ch.index
-  if type(index) ~= "number" then index = 0 end
+  if not is_key(index) then index = 0 end
   local c = acc.choices[index]
   if not c then
     c = new_choice(index)
@@ -221,7 +243,9 @@ function M.build(acc)
     local msg = {}
     for k, v in pairs(c.extra) do msg[k] = v end
     msg.role = c.role or "assistant"
-    msg.content = concat(c.content)
+    local content = concat(c.content)
+    if content == "" then content = null end
+    msg.content = content
     msg.reasoning = nonempty(c.reasoning)
     msg.refusal = nonempty(c.refusal)
     if #c.details > 0 then

@@ -24,7 +24,7 @@ local M = {}
 M.USER_AGENT = "openrouter-lua/" .. core.version
 M.DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 M.DEFAULT_TIMEOUT = { connect = 10, idle = 60, total = 600 }
-M.DEFAULT_LIMITS = { max_event = 1048576, max_body = 64 * 1048576, max_header = 65536 }
+M.DEFAULT_LIMITS = { max_event = 64 * 1048576, max_body = 256 * 1048576, max_header = 65536 }
 
 -- The API key lives here, not in the client table: it cannot show up in
 -- tostring(client), a dump of the client, or an error.

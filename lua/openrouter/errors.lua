@@ -3,8 +3,12 @@
 -- "cancelled", "protocol", "callback", "tool", "output"), status, code,
 -- message, metadata, retry_after, request_id, retryable, and kind-specific
 -- extras (errors, which, partial, body, attempts). They print readably with
--- tostring() and as uncaught errors.  Building them from HTTP responses and
--- transfers is openrouter.http_errors' job.
+-- tostring() and as uncaught errors, with what the upstream provider said
+-- (metadata.provider_name and the start of metadata.raw) when known.
+-- Building them from HTTP responses and transfers is openrouter.http_errors'
+-- job.
+
+local cjson = require("cjson")
 
 local M = {}
 
@@ -30,6 +34,37 @@ local RETRYABLE_STATUS = {
 }
 M.RETRYABLE_STATUS = RETRYABLE_STATUS
 
+-- What the upstream provider said, from OpenRouter's metadata: " (provider
+-- NAME: RAW)", RAW (metadata.raw, JSON-encoded when not a string) with its
+-- white space folded and cut after RAW_SHOWN bytes.
+local RAW_SHOWN = 200
+
+local function upstream(meta)
+  if type(meta) ~= "table" then return "" end
+  local name = type(meta.provider_name) == "string" and meta.provider_name or nil
+  local raw = meta.raw
+  if type(raw) == "table" then
+    local ok, s = pcall(cjson.encode, raw)
+    raw = ok and s or nil
+  elseif type(raw) ~= "string" then
+    raw = nil
+  end
+  if raw then
+    raw = raw:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")
+    if #raw > RAW_SHOWN then
+      local n = RAW_SHOWN   -- not inside a UTF-8 sequence
+      while n > 1 and raw:byte(n + 1) >= 0x80 and raw:byte(n + 1) < 0xC0 do n = n - 1 end
+      raw = raw:sub(1, n) .. "..."
+    end
+    raw = raw:gsub("[%z\1-\31\127]", function(c) return string.format("\\x%02x", c:byte()) end)
+    if raw == "" then raw = nil end
+  end
+  if name and raw then return " (provider " .. name .. ": " .. raw .. ")" end
+  if name then return " (provider " .. name .. ")" end
+  if raw then return " (" .. raw .. ")" end
+  return ""
+end
+
 function Error:__tostring()
   local head = "openrouter " .. tostring(self.kind) .. " error"
   if self.status and self.kind ~= "api" then
@@ -37,7 +72,7 @@ function Error:__tostring()
   elseif self.code ~= nil and self.code ~= self.status then
     head = head .. " (code " .. tostring(self.code) .. ")"
   end
-  local s = head .. ": " .. tostring(self.message)
+  local s = head .. ": " .. tostring(self.message) .. upstream(self.metadata)
   if (self.kind == "validation" or self.kind == "output") and type(self.errors) == "table" and #self.errors > 1 then
     for i = 1, math.min(#self.errors, 10) do
       local e = self.errors[i]

@@ -86,8 +86,18 @@ function M.decorate(e, req, out)
   return e
 end
 
+-- lua-cjson decodes every number as a float (400.0 on 5.3 and 5.4): an
+-- integral code or status becomes an integer, as OpenRouter sends it.
+local tointeger = rawget(math, "tointeger")   -- 5.3+
+local function integral(v)
+  if tointeger and type(v) == "number" then return tointeger(v) or v end
+  return v
+end
+
 local function new(e, req, out)
-  return errors.new(M.decorate(e, req, out))
+  e = M.decorate(e, req, out)
+  e.code, e.status = integral(e.code), integral(e.status)
+  return errors.new(e)
 end
 
 -- OpenRouter's {"error":{"code","message","metadata"}} into e.
@@ -158,10 +168,12 @@ function M.api(req, out, doc, raw)
   return new(e, req, out)
 end
 
---- The end of a streaming transfer: its error, else nil.  `complete`:
---- [DONE] or a finish reason arrived; `decoded`: chunks that were decoded.
+--- The end of a streaming transfer: its error, else nil.  `done`: [DONE]
+--- arrived; `decoded`: chunks that were decoded; `finished`: a choice
+--- carried a finish reason.  Complete: [DONE], or a clean end (no
+--- incomplete event discarded) after a finish reason.
 ---@return openrouter.Error|nil
-function M.stream_end(req, out, complete, decoded)
+function M.stream_end(req, out, done, decoded, finished)
   local e = M.response(req, out)
   if e then return e end
   if out.mode ~= "sse" then
@@ -172,13 +184,15 @@ function M.stream_end(req, out, complete, decoded)
       body = req:body(),
     }, req, out)
   end
-  if not complete then
-    local why = "stream ended without [DONE] or a finish reason"
-    if not out.clean then why = why .. " (an incomplete event was discarded)" end
-    if decoded == 0 and out.bytes > 0 then why = why .. "; received: " .. M.preview(req:head()) end
-    return new({ kind = "protocol", message = why }, req, out)
+  if done or (finished and out.clean) then return nil end
+  if finished then
+    return new({ kind = "protocol", message = "stream ended inside an event after the finish reason"
+      .. " (the incomplete event was discarded; it may have held the usage)" }, req, out)
   end
-  return nil
+  local why = "stream ended without [DONE] or a finish reason"
+  if not out.clean then why = why .. " (an incomplete event was discarded)" end
+  if decoded == 0 and out.bytes > 0 then why = why .. "; received: " .. M.preview(req:head()) end
+  return new({ kind = "protocol", message = why }, req, out)
 end
 
 --- A data event of a stream that is not a JSON object.

@@ -39,6 +39,7 @@ end
 local function fail(self, e)
   if not self._err then
     e.partial = accumulator.build(self._acc)
+    if e.request_id == nil then e.request_id = self.request_id end   -- the chunks' id
     self._err = e
   end
   self._req:cancel()
@@ -114,8 +115,8 @@ local function fill(self, deadline)
       return true
     end
     if ended then
-      local e = http_errors.stream_end(req, req:outcome(),
-        self._done_seen or accumulator.finished(self._acc), accumulator.count(self._acc))
+      local e = http_errors.stream_end(req, req:outcome(), self._done_seen,
+        accumulator.count(self._acc), accumulator.finished(self._acc))
       trace_done(self, e)
       if not (e and retried(self, e)) then
         self._ended = true

@@ -8,7 +8,8 @@
 -- Endpoints (under /api/v1): POST /chat/completions, GET /models,
 -- GET /models/{author}/{slug}/endpoints, GET /generation?id=, GET /key,
 -- GET /credits.  Request headers steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
--- X-Mock-Fault (see faults.lua), X-Mock-Seed, X-Mock-Down.  Responses to
+-- X-Mock-Fault (see faults.lua), X-Mock-Seed, X-Mock-Down, X-Mock-Replay
+-- (a recorded response, see replay.lua).  Responses to
 -- chat requests carry X-Generation-Id, X-Mock-Route (provider slugs in the
 -- order the router tried them) and X-Mock-Route-Models (the model of each).
 local uv = require("luv")
@@ -19,6 +20,7 @@ local models = require("openrouter.mock.models")
 local router = require("openrouter.mock.router")
 local faults = require("openrouter.mock.faults")
 local gen = require("openrouter.mock.gen")
+local replay = require("openrouter.mock.replay")
 
 local M = {}
 
@@ -365,6 +367,9 @@ local function handler(state)
     end
     local sub = path:sub(#M.PREFIX + 1):gsub("/+$", "")
     local method = req.method
+    if req.headers["x-mock-replay"] then
+      return replay.serve(state.replay_dir, req.headers["x-mock-replay"], res, send_error)
+    end
     local fault = faults.parse(req.headers["x-mock-fault"], req.headers["x-mock-scenario"])
     if fault.spent then fault = {} end
 
@@ -414,12 +419,14 @@ end
 
 --- Starts serving on the running luv loop.  opts: host ("127.0.0.1"),
 -- port (0: a free one), log (function(line) or nil), delay_ms (the
--- X-Mock-Delay-Ms of requests that do not send one; default 0).
+-- X-Mock-Delay-Ms of requests that do not send one; default 0), replay_dir
+-- (where X-Mock-Replay finds recordings; without it the header is refused).
 -- Returns an object { url, host, port, close = function }, or nil, err.
 function M.start(opts)
   opts = opts or {}
   local state = new_state()
   state.delay_ms = opts.delay_ms
+  state.replay_dir = opts.replay_dir
   local server, err = http.listen{
     host = opts.host or "127.0.0.1", port = opts.port or 0,
     handler = handler(state), log = opts.log,
@@ -436,7 +443,7 @@ end
 
 local usage = [[
 usage: openrouter-mock [--host 127.0.0.1] [--port N] [--delay-ms D] [--verbose]
-                       [--exit-with-parent]
+                       [--exit-with-parent] [--replay-dir DIR]
 
 Serves a simulated OpenRouter API until killed (SIGTERM/SIGINT exit cleanly).
 The first line of stdout is "listening http://HOST:PORT/api/v1" (--port 0,
@@ -444,12 +451,14 @@ the default, picks a free port); nothing else is written to stdout.
 --delay-ms D paces every stream by D ms between chunks unless the request
 sends X-Mock-Delay-Ms.  --verbose logs one line per request to stderr.
 --exit-with-parent exits when the process that started it is gone
-(checked every 250 ms).
+(checked every 250 ms).  --replay-dir DIR lets a request's X-Mock-Replay:
+NAME header be answered with the response recorded in DIR/NAME.
 ]]
 
 --- Command-line entry point; returns the process exit code.
 function M.main(args)
   local host, port, verbose, watch_parent, delay, bad = "127.0.0.1", 0, false, false, nil, false
+  local replay_dir
   local k = 1
   while k <= #args do
     local a = args[k]
@@ -463,6 +472,10 @@ function M.main(args)
       k = k + 1
     elseif a == "--verbose" or a == "-v" then verbose = true
     elseif a == "--exit-with-parent" then watch_parent = true
+    elseif a == "--replay-dir" then
+      replay_dir = args[k + 1]
+      bad = bad or not replay_dir
+      k = k + 1
     elseif a == "--help" or a == "-h" then io.stdout:write(usage); return 0
     else
       io.stderr:write("openrouter-mock: unknown argument " .. tostring(a) .. "\n" .. usage)
@@ -471,7 +484,7 @@ function M.main(args)
     k = k + 1
   end
   if bad or not host or not port or port < 0 or port > 65535 then
-    io.stderr:write("openrouter-mock: bad --host, --port or --delay-ms\n" .. usage)
+    io.stderr:write("openrouter-mock: bad --host, --port, --delay-ms or --replay-dir\n" .. usage)
     return 2
   end
 
@@ -483,7 +496,7 @@ function M.main(args)
   if verbose then
     log = function(line) io.stderr:write("[openrouter-mock] ", line, "\n") end
   end
-  local srv, err = M.start{ host = host, port = port, log = log, delay_ms = delay }
+  local srv, err = M.start{ host = host, port = port, log = log, delay_ms = delay, replay_dir = replay_dir }
   if not srv then
     io.stderr:write("openrouter-mock: ", tostring(err), "\n")
     return 1
