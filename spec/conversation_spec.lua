@@ -108,7 +108,7 @@ describe("conversations", function()
     assert.is_nil(text)
     assert.equal("http", err.kind)
     assert.equal(before, roles(conv))
-    text, err = conv:say("invalid", { model = "no slug" })
+    text, err = conv:say("invalid", { temperature = 5 })   -- the documented range is 0-2
     assert.is_nil(text)
     assert.equal("validation", err.kind)
     assert.equal(before, roles(conv))

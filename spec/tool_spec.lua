@@ -272,8 +272,8 @@ describe("tool runs", function()
       assert.same({}, err.steps)
       assert.equal(1, #err.messages)
       -- an invalid request: nothing sent
-      res, err = client:chat{ model = "not a slug", messages = { { role = "user", content = "x" } },
-        tools = { weather({}) } }
+      res, err = client:chat{ model = "mock/tools", messages = { { role = "user", content = "x" } },
+        temperature = 5, tools = { weather({}) } }
       assert.is_nil(res)
       assert.equal("validation", err.kind)
     end)
@@ -521,8 +521,8 @@ describe("tool runs", function()
       opts.max_steps = 2
       client:chat(req("mock/tools", "Oslo", { tools = { weather({}) }, tool_choice = "required" }), opts)
       assert.equal("tool", log.err.kind)
-      local h, err = client:chat({ model = "bad slug", messages = { { role = "user", content = "x" } },
-        tools = { weather({}) } }, opts)
+      local h, err = client:chat({ model = "mock/tools", messages = { { role = "user", content = "x" } },
+        temperature = 5, tools = { weather({}) } }, opts)
       assert.is_nil(h)
       assert.equal("validation", err.kind)
     end)
