@@ -30,6 +30,7 @@ build = {
       sources = {
         "src/core.c", "src/lclass.c", "src/sse.c", "src/lsse.c", "src/schema.c", "src/lschema.c",
         "src/transport.c", "src/ltransport.c",
+        "src/json.c", "src/ljson_decode.c", "src/ljson_encode.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },
@@ -40,6 +41,7 @@ build = {
     ["openrouter.callbacks"] = "lua/openrouter/callbacks.lua",
     ["openrouter.client"] = "lua/openrouter/client.lua",
     ["openrouter.errors"] = "lua/openrouter/errors.lua",
+    ["openrouter.json"] = "lua/openrouter/json.lua",
     ["openrouter"] = "lua/openrouter/init.lua",
     ["openrouter.loop.blocking"] = "lua/openrouter/loop/blocking.lua",
     ["openrouter.loop.driver"] = "lua/openrouter/loop/driver.lua",

@@ -116,8 +116,10 @@ static void d_make_object (lua_State *L, int top, int n, int hint) {
     lua_pushvalue(L, top + 2 + 2 * i);
     lua_rawset(L, -3);
   }
-  lua_replace(L, top + 1);
-  lua_settop(L, top + 1);
+  if (n > 0) {
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+  }
 }
 
 /* An object; '{' was read.  [-0, +1, m] */
@@ -221,8 +223,10 @@ static int ljson_decode (lua_State *L) {
     lua_pop(L, 2);
   }
   if (max_bytes && len - init > max_bytes) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "JSON text longer than %lu bytes", (unsigned long)max_bytes);
     lua_pushnil(L);
-    lua_pushfstring(L, "JSON text longer than %f bytes", (lua_Number)max_bytes);
+    lua_pushstring(L, msg);
     lua_pushinteger(L, (lua_Integer)(init + max_bytes + 1));
     return 3;
   }

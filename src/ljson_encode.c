@@ -527,6 +527,8 @@ void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype) {
   if (luaL_newmetatable(L, name)) {
     lua_pushstring(L, jsontype);
     lua_setfield(L, -2, "__jsontype");
+    lua_pushnil(L);                /* tostring() keeps saying "table: 0x..." */
+    lua_setfield(L, -2, "__name");
   }
 }
 
