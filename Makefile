@@ -73,6 +73,12 @@ build/ctest/test_%: spec/c/test_%.c src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) -O1 -g -std=c99 -D_POSIX_C_SOURCE=200809L $(WARN) -Werror -Isrc -o $@ $< src/$*.c -lm
 
+# test_ljson: the JSON codec's Lua bindings (the schema hint hook), with Lua 5.4.
+build/ctest/test_ljson: spec/c/test_ljson.c src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -std=c99 -D_POSIX_C_SOURCE=200809L $(WARN) -Werror -I$(inc_5.4) -Isrc -o $@ $< \
+	  src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c -llua5.4 -lm
+
 test-c: $(C_TESTS)
 	@for t in $(C_TESTS); do echo "== $$t"; $$t || exit 1; done
 
