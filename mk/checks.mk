@@ -55,8 +55,12 @@ build/fuzz/fuzz_schema: fuzz/fuzz_schema.c src/schema.c src/lschema.c src/lclass
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_schema.c src/lschema.c src/lclass.c src/schema.c -llua5.4 -lm
 
-fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
-	@for t in sse schema; do \
+build/fuzz/fuzz_json: fuzz/fuzz_json.c src/json.c src/ljson_encode.c src/ljson_decode.c src/lclass.c $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -I/usr/include/lua5.4 -Isrc -o $@ fuzz/fuzz_json.c src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c -llua5.4 -lm
+
+fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema build/fuzz/fuzz_json
+	@for t in sse schema json; do \
 	  mkdir -p build/fuzz/work-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
