@@ -495,6 +495,8 @@ describe("markers", function()
     assert.equal("[]", j.encode(setmetatable({}, fork.array_mt)))
     assert.equal("[]", j.encode(setmetatable({}, fork.empty_array_mt)))
     assert.is_true(j.is_array(setmetatable({}, fork.array_mt)))
+    assert.is_true(j.is_array(setmetatable({}, fork.empty_array_mt)))
+    assert.is_false(j.is_array(setmetatable({ a = 1 }, fork.empty_array_mt)))
     -- json.array on a table carrying cjson's marker replaces it
     local t = setmetatable({}, fork.array_mt)
     assert.equal(core.json_array_mt, getmetatable(j.array(t)))

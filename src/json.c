@@ -75,14 +75,36 @@ static size_t utf8_seq (const unsigned char *p, const unsigned char *end) {
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Are the 8 bytes at p all printable ASCII other than '"' and '\\'? */
-static int plain8 (const unsigned char *p) {
+/*
+** The bytes among the 8 at p that are not printable ASCII other than '"'
+** and '\\': their high bits set in the result.  A borrow can only mark a
+** byte above a marked one, so the lowest mark is exact.
+*/
+static uint64_t special8 (const unsigned char *p) {
   uint64_t v, q, b;
   memcpy(&v, p, 8);
   q = v ^ (ONES * '"');
   b = v ^ (ONES * '\\');
-  return ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v) |
-           v) & HIGHS) == 0;
+  return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v) |
+          v) & HIGHS;
+}
+
+/* How many bytes from p on need no look (see special8). */
+static size_t plain_run (const unsigned char *p, const unsigned char *end) {
+  const unsigned char *s = p;
+  while (end - p >= 8) {
+    uint64_t m = special8(p);
+    if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return (size_t)(p - s) + ((unsigned)__builtin_ctzll(m) >> 3);
+#else
+      break;
+#endif
+    }
+    p += 8;
+  }
+  while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+  return (size_t)(p - s);
 }
 
 /* Are the 8 bytes at p all ASCII? */
@@ -232,7 +254,7 @@ static const char *scan_string (orc_jlex *lx, const char *s, int *escaped) {
   *escaped = 0;
   for (;;) {
     unsigned c;
-    while (end - p >= 8 && plain8(p)) p += 8;
+    p += plain_run(p, end);
     if (p == end) { fail(lx, ORC_JSON_EEOF, (const char *)p); return NULL; }
     c = *p;
     if (c == '"') return (const char *)p;
@@ -258,7 +280,7 @@ static const char *scan_string (orc_jlex *lx, const char *s, int *escaped) {
       if (n == 0) { fail(lx, ORC_JSON_EUTF8, (const char *)p); return NULL; }
       p += n;
     } else {
-      p++;
+      p++;                         /* cannot happen: plain_run took it */
     }
   }
 }
@@ -585,10 +607,8 @@ int orc_json_put_string (orc_jbuf *b, const char *s, size_t len, size_t *bad) {
   if ((code = orc_jbuf_reserve(b, len + 2)) != ORC_JSON_OK) return code;
   b->data[b->len++] = '"';
   for (;;) {
-    const unsigned char *q = p;
+    const unsigned char *q = p + plain_run(p, end);
     unsigned c;
-    while (end - q >= 8 && plain8(q)) q += 8;
-    while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\') q++;
     if (q > p) {
       memcpy(b->data + b->len, p, (size_t)(q - p));
       b->len += (size_t)(q - p);

@@ -80,7 +80,8 @@ function M.object(t)
 end
 
 --- Would t encode as a JSON array (without a schema's help)?  A marked
---- array, or a non-empty table whose keys are exactly 1..#t.
+--- array, or a non-empty table whose keys are exactly 1..#t (or an empty
+--- one with cjson's empty_array_mt).
 ---@param t any
 ---@return boolean
 function M.is_array(t)
@@ -89,7 +90,7 @@ function M.is_array(t)
   if m == "array" then return true end
   if m == "object" then return false end
   local n = #t
-  if n == 0 then return false end
+  if n == 0 then return m == "empty_array" and next(t) == nil end
   local count = 0
   for k in pairs(t) do
     if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then return false end
