@@ -143,12 +143,16 @@ static int e_raw (Enc *e, const char *s, size_t n) {
   return 0;
 }
 
-static int e_char (Enc *e, char c) {
+static int e_char_grow (Enc *e, char c) {
   int code = orc_jbuf_reserve(e->b, 1);
   if (code != ORC_JSON_OK) return e_nomem(e, code);
   e->b->data[e->b->len++] = c;
   return 0;
 }
+
+/* One byte; 0, or -1 after e_fail.  The common case inline. */
+#define e_char(e, c) ((e)->b->len < (e)->b->cap \
+  ? ((e)->b->data[(e)->b->len++] = (c), 0) : e_char_grow((e), (c)))
 
 /* The string at idx; what names it in an error ("string", "key"). */
 static int e_string (Enc *e, int idx, const char *what) {
