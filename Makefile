@@ -87,6 +87,12 @@ build/ctest/test_%: spec/c/test_%.c src/%.c $(HDRS)
 	$(CC) -O1 -g $(ORC_CFLAGS) -Werror -Isrc -o $@ $(filter %.c,$^) -lm
 build/ctest/test_regex: src/schema.c
 
+# test_ljson: the JSON codec's Lua bindings (the schema hint hook), with Lua 5.4.
+build/ctest/test_ljson: spec/c/test_ljson.c src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(ORC_CFLAGS) -Werror -I$(inc_5.4) -Isrc -o $@ $< \
+	  src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(lib_5.4) -lm
+
 test-c: $(C_TESTS)
 	@for t in $(C_TESTS); do echo "== $$t"; $$t || exit 1; done
 

@@ -36,9 +36,11 @@ build = {
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/base64.c", "src/core.c", "src/lbase64.c", "src/lclass.c", "src/lschema.c", "src/lsse.c",
-        "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c", "src/schema_compile.c",
-        "src/schema_report.c", "src/schema_value.c", "src/sse.c", "src/transport.c",
+        "src/base64.c", "src/core.c", "src/json.c", "src/lbase64.c", "src/lclass.c",
+        "src/ljson_decode.c", "src/ljson_encode.c", "src/lschema.c", "src/lsse.c",
+        "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c",
+        "src/schema_compile.c", "src/schema_report.c", "src/schema_value.c", "src/sse.c",
+        "src/transport.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },
@@ -52,6 +54,7 @@ build = {
     ["openrouter.conversation"] = "lua/openrouter/conversation.lua",
     ["openrouter.errors"] = "lua/openrouter/errors.lua",
     ["openrouter.http_errors"] = "lua/openrouter/http_errors.lua",
+    ["openrouter.json"] = "lua/openrouter/json.lua",
     ["openrouter"] = "lua/openrouter/init.lua",
     ["openrouter.job"] = "lua/openrouter/job.lua",
     ["openrouter.loop"] = "lua/openrouter/loop/init.lua",

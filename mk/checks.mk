@@ -64,8 +64,15 @@ build/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(HDRS)
 	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) $(FUZZ_LIMITS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
 	  fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(lib_$(FUZZ_LUA)) -lm
 
-fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
-	@for t in sse schema; do \
+JSON_SRCS := src/json.c src/ljson_encode.c src/ljson_decode.c src/lclass.c
+
+build/fuzz/fuzz_json: fuzz/fuzz_json.c $(JSON_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
+	  fuzz/fuzz_json.c $(JSON_SRCS) $(lib_$(FUZZ_LUA)) -lm
+
+fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema build/fuzz/fuzz_json
+	@for t in sse schema json; do \
 	  mkdir -p build/fuzz/work-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

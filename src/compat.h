@@ -6,6 +6,7 @@
 #ifndef ORC_COMPAT_H
 #define ORC_COMPAT_H
 
+#include <limits.h>
 #include <math.h>
 
 #include "lua.h"
@@ -115,5 +116,22 @@ static ORC_UNUSED int orc_tointegral (lua_State *L, int i, lua_Number *out) {
   *out = n;
   return 1;
 }
+
+/*
+** Lua integers (5.3+): is the number at i one, and push a JSON integer
+** exactly when lua_Integer holds it (else its nearest number, d).
+*/
+#if LUA_VERSION_NUM >= 503
+#define orc_isinteger(L, i) lua_isinteger((L), (i))
+#if LUA_MAXINTEGER >= LLONG_MAX
+#define orc_pushint64(L, v, d) lua_pushinteger((L), (lua_Integer)(v))
+#else
+#define orc_pushint64(L, v, d) ((v) >= LUA_MININTEGER && (v) <= LUA_MAXINTEGER \
+  ? lua_pushinteger((L), (lua_Integer)(v)) : lua_pushnumber((L), (d)))
+#endif
+#else
+#define orc_isinteger(L, i) ((void)(L), (void)(i), 0)
+#define orc_pushint64(L, v, d) lua_pushnumber((L), (d))
+#endif
 
 #endif

@@ -23,5 +23,7 @@ ORC_EXPORT int luaopen_openrouter_core (lua_State *L) {
   orc_open_schema(L);
   orc_open_transport(L);
   orc_open_base64(L);
+  orc_open_json_encode(L);
+  orc_open_json_decode(L);
   return 1;
 }

@@ -19,5 +19,13 @@ void orc_open_sse (lua_State *L);        /* lsse.c: sse_new */
 void orc_open_schema (lua_State *L);     /* lschema.c: schema_compile */
 void orc_open_transport (lua_State *L);  /* ltransport.c: multi_new, curl info */
 void orc_open_base64 (lua_State *L);     /* lbase64.c: base64, base64_file */
+void orc_open_json_encode (lua_State *L);  /* ljson_encode.c: json_encode, json_marker */
+void orc_open_json_decode (lua_State *L);  /* ljson_decode.c: json_decode */
+
+/* The JSON marker metatables (registry names), made by either open. */
+#define ORC_JSON_ARRAY_MT "openrouter.json.array"
+#define ORC_JSON_OBJECT_MT "openrouter.json.object"
+/* Push the marker metatable `name`, made on first use.  [-0, +1, m] */
+void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype);
 
 #endif

@@ -6,12 +6,14 @@
 --   for text in client:stream(req):text() do io.write(text) end
 
 local core = require("openrouter.core")
-local cjson = require("cjson")
+local json = require("openrouter.json")
 
 local M = {}
 
 M.version = core.version
-M.null = cjson.null
+M.null = json.null            -- the NULL light userdata: equal to cjson.null
+M.array = json.array          -- mark a table as a JSON array ([] when empty)
+M.object = json.object        -- ... or as a JSON object ({} when empty)
 M.errors = require("openrouter.errors")
 
 local client = require("openrouter.client")

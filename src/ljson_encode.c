@@ -1,0 +1,558 @@
+/*
+** ljson_encode.c -- openrouter.core.json_encode: Lua values to JSON text,
+** and the markers that say how a table encodes.
+**
+**   nil (at the root), NULL light userdata (openrouter.null, cjson.null)
+**                         -> null
+**   boolean               -> true / false
+**   integer (5.3+)        -> its exact digits
+**   float                 -> integral and |x| <= 2^53: as an integer;
+**                            otherwise the shortest text that reads back
+**                            as the same double; NaN and inf: an error
+**   string                -> a JSON string; invalid UTF-8: an error
+**   table                 -> see below; a cycle or nesting deeper than
+**                            max_depth (1000): an error
+**   a registered light userdata (cjson.empty_array) -> []
+**   anything else (functions, threads, userdata) -> an error
+**
+** Tables.  A marker metatable decides first: the array marker (decoded
+** arrays, openrouter.array, cjson's array_mt) makes an array, the object
+** marker (decoded empty objects, openrouter.object) an object; a metatable
+** with __jsontype = "array"/"object" (dkjson's convention) counts as a
+** marker too.  Without one: keys 1..n with no holes make an array, string
+** keys an object, and an empty table is {} unless the schema hint says []
+** at its path (cjson's empty_array_mt also makes it []).  Anything else is
+** an error naming the path, never a silent loss: a table mixing array
+** items and string keys, a sequence with holes (a "sparse array"), number
+** keys in an object, keys of other types.
+**
+** Errors return nil, path, message; the path is written as the schema
+** engine writes it: messages[2].content, provider.order[1], ["odd key"].
+**
+** The output buffer is a full userdata (its __gc frees the storage), so a
+** memory error raised half-way leaks nothing; one such buffer is kept
+** between calls in an upvalue and taken out while in use, so a call that
+** re-enters (from a finalizer) gets a buffer of its own.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "compat.h"
+#include "json.h"
+#include "lcore.h"
+#include "orc.h"
+
+#define BUFFER_MT "openrouter.json.buffer"
+#define KEEP_BYTES (1024 * 1024)  /* a kept buffer larger than this is freed */
+#define DEFAULT_MAX_BYTES ((size_t)1 << 30)
+
+/* Upvalues of json_encode. */
+#define UV_ARRAY_MT lua_upvalueindex(1)
+#define UV_OBJECT_MT lua_upvalueindex(2)
+#define UV_MARKS lua_upvalueindex(3)
+#define UV_BUFFER lua_upvalueindex(4)
+
+/* What a table's metatable says (marks table values are these numbers). */
+enum { MK_NONE = 0, MK_ARRAY = 1, MK_OBJECT = 2, MK_EMPTY_ARRAY = 3 };
+
+typedef struct Enc {
+  lua_State *L;
+  orc_jbuf *b;
+  const orc_json_hint_class *hint;
+  void *hint_ud;
+  int depth;                 /* containers around the current value */
+  int max_depth;
+  const void *tables[ORC_JSON_MAX_DEPTH + 1];    /* the open tables */
+  orc_json_seg seg[ORC_JSON_MAX_DEPTH + 1];      /* path to the current value */
+} Enc;
+
+static int e_value (Enc *e, int idx);
+
+/* ---- errors ----------------------------------------------------------- */
+
+static int is_ident (const char *s, size_t len) {
+  size_t i;
+  if (len == 0 || (s[0] >= '0' && s[0] <= '9')) return 0;
+  for (i = 0; i < len; i++) {
+    int c = (unsigned char)s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_'))
+      return 0;
+  }
+  return 1;
+}
+
+/* Push the path of the first depth segments.  [-0, +1, m] */
+static void e_path (Enc *e, int depth) {
+  lua_State *L = e->L;
+  luaL_Buffer b;
+  int i;
+  luaL_buffinit(L, &b);
+  for (i = 0; i < depth; i++) {
+    const orc_json_seg *s = &e->seg[i];
+    if (s->key == NULL) {
+      char num[32];
+      snprintf(num, sizeof num, "[%lu]", (unsigned long)s->index);
+      luaL_addstring(&b, num);
+    } else if (is_ident(s->key, s->klen)) {
+      if (i > 0) luaL_addchar(&b, '.');
+      luaL_addlstring(&b, s->key, s->klen);
+    } else {
+      size_t k;
+      luaL_addlstring(&b, "[\"", 2);
+      for (k = 0; k < s->klen; k++) {
+        if (s->key[k] == '"' || s->key[k] == '\\') luaL_addchar(&b, '\\');
+        luaL_addchar(&b, s->key[k]);
+      }
+      luaL_addlstring(&b, "\"]", 2);
+    }
+  }
+  luaL_pushresult(&b);
+}
+
+/*
+** Fail at the current path (depth segments) with a message: pushes the
+** path and the message, and the callers return -1 all the way up without
+** touching the stack.  [-0, +2, m]
+*/
+static int e_fail (Enc *e, int depth, const char *msg) {
+  e_path(e, depth);
+  lua_pushstring(e->L, msg);
+  return -1;
+}
+
+static int e_nomem (Enc *e, int code) {
+  char msg[64];
+  if (code == ORC_JSON_ETOOBIG)
+    snprintf(msg, sizeof msg, "JSON text longer than %lu bytes",
+             (unsigned long)e->b->limit);
+  else
+    snprintf(msg, sizeof msg, "%s", orc_json_strerror(code));
+  return e_fail(e, e->depth, msg);
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static int e_raw (Enc *e, const char *s, size_t n) {
+  int code = orc_jbuf_reserve(e->b, n);
+  if (code != ORC_JSON_OK) return e_nomem(e, code);
+  memcpy(e->b->data + e->b->len, s, n);
+  e->b->len += n;
+  return 0;
+}
+
+static int e_char_grow (Enc *e, char c) {
+  int code = orc_jbuf_reserve(e->b, 1);
+  if (code != ORC_JSON_OK) return e_nomem(e, code);
+  e->b->data[e->b->len++] = c;
+  return 0;
+}
+
+/* One byte; 0, or -1 after e_fail.  The common case inline. */
+#define e_char(e, c) ((e)->b->len < (e)->b->cap \
+  ? ((e)->b->data[(e)->b->len++] = (c), 0) : e_char_grow((e), (c)))
+
+/* The string at idx; what names it in an error ("string", "key"). */
+static int e_string (Enc *e, int idx, const char *what) {
+  size_t len, bad;
+  const char *s = lua_tolstring(e->L, idx, &len);
+  int code = orc_json_put_string(e->b, s, len, &bad);
+  if (code == ORC_JSON_EUTF8) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "invalid UTF-8 in a %s (byte %lu: 0x%02X)", what,
+             (unsigned long)bad + 1, (unsigned)(unsigned char)s[bad]);
+    return e_fail(e, e->depth, msg);
+  }
+  if (code != ORC_JSON_OK) return e_nomem(e, code);
+  return 0;
+}
+
+static int e_number (Enc *e, int idx) {
+  char num[ORC_JSON_NUMBUF];
+  int n;
+  if (orc_isinteger(e->L, idx)) {
+    n = orc_json_fmt_int(num, (long long)lua_tointeger(e->L, idx));
+  } else {
+    lua_Number d = lua_tonumber(e->L, idx);
+    n = orc_json_fmt_double(num, (double)d);
+    if (n == 0)
+      return e_fail(e, e->depth, d != d ? "NaN is not a JSON number"
+                                        : "infinity is not a JSON number");
+  }
+  return e_raw(e, num, (size_t)n);
+}
+
+/* ---- tables ----------------------------------------------------------- */
+
+/* What the metatable of the table at idx says.  [-0, +0, -] */
+static int e_marker (lua_State *L, int idx) {
+  int kind = MK_NONE;
+  if (!lua_getmetatable(L, idx)) return MK_NONE;
+  if (lua_rawequal(L, -1, UV_ARRAY_MT)) kind = MK_ARRAY;
+  else if (lua_rawequal(L, -1, UV_OBJECT_MT)) kind = MK_OBJECT;
+  else {
+    lua_pushvalue(L, -1);
+    lua_rawget(L, UV_MARKS);
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+      kind = (int)lua_tonumber(L, -1);
+    } else {
+      const char *jt;
+      lua_pop(L, 1);
+      lua_pushliteral(L, "__jsontype");
+      lua_rawget(L, -2);
+      jt = lua_tostring(L, -1);
+      if (jt != NULL && strcmp(jt, "array") == 0) kind = MK_ARRAY;
+      else if (jt != NULL && strcmp(jt, "object") == 0) kind = MK_OBJECT;
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return kind;
+}
+
+/* Is the key at idx the integer k?  [-0, +0, -] */
+static int key_is (lua_State *L, int idx, size_t k) {
+  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
+  if (orc_isinteger(L, idx)) return (lua_Integer)k == lua_tointeger(L, idx);
+  return lua_tonumber(L, idx) == (lua_Number)k;
+}
+
+/* Describe the key at idx for a message.  */
+static void key_text (lua_State *L, int idx, char *out, size_t size) {
+  switch (lua_type(L, idx)) {
+    case LUA_TSTRING: {
+      size_t len;
+      const char *s = lua_tolstring(L, idx, &len);
+      snprintf(out, size, "\"%.*s\"%s", (int)(len > 40 ? 40 : len), s,
+               len > 40 ? "..." : "");
+      break;
+    }
+    case LUA_TNUMBER:
+      if (orc_isinteger(L, idx))
+        snprintf(out, size, "%lld", (long long)lua_tointeger(L, idx));
+      else
+        snprintf(out, size, "%.17g", (double)lua_tonumber(L, idx));
+      break;
+    default:
+      snprintf(out, size, "of type %s", luaL_typename(L, idx));
+      break;
+  }
+}
+
+/*
+** The table at idx as an array of n items.  The common case is one pass:
+** lua_next hands out 1, 2, ... in order.  Otherwise (items in the hash
+** part, out of order) the output so far is dropped, every key is checked
+** to be in 1..n, and the items are written by index.  [-0, +0, m]
+*/
+static int e_array (Enc *e, int idx, size_t n) {
+  lua_State *L = e->L;
+  size_t i = 0, mark;
+  int d = e->depth;
+  if (e_char(e, '[')) return -1;
+  mark = e->b->len;
+  e->seg[d].key = NULL;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (!key_is(L, -2, i + 1)) {
+      lua_pop(L, 2);
+      goto slow;
+    }
+    i++;
+    if (i > 1 && e_char(e, ',')) return -1;
+    e->seg[d].index = i;
+    e->depth = d + 1;
+    if (e_value(e, lua_gettop(L))) return -1;
+    e->depth = d;
+    lua_pop(L, 1);
+  }
+  if (i == n) return e_char(e, ']');
+slow:
+  e->b->len = mark;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_Number k;
+    if (lua_type(L, -2) != LUA_TNUMBER ||
+        (k = lua_tonumber(L, -2), !(k >= 1 && k <= (lua_Number)n)) ||
+        k != (lua_Number)(size_t)k) {
+      char key[64], msg[200];
+      int kt = lua_type(L, -2);
+      key_text(L, -2, key, sizeof key);
+      if (kt == LUA_TSTRING)
+        snprintf(msg, sizeof msg, "table mixes array items and string keys "
+                 "(key %s)", key);
+      else if (kt == LUA_TNUMBER)
+        snprintf(msg, sizeof msg, "sparse array: key %s is outside 1..%lu "
+                 "(arrays need keys 1..n with no holes)", key, (unsigned long)n);
+      else
+        snprintf(msg, sizeof msg, "table key %s cannot be a JSON key", key);
+      return e_fail(e, d, msg);
+    }
+    lua_pop(L, 1);
+  }
+  for (i = 1; i <= n; i++) {
+    if (i > 1 && e_char(e, ',')) return -1;
+    if (orc_rawgeti(L, idx, (int)i) == LUA_TNIL) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "sparse array: item %lu of %lu is nil "
+               "(use openrouter.null)", (unsigned long)i, (unsigned long)n);
+      return e_fail(e, d, msg);
+    }
+    e->seg[d].index = i;
+    e->depth = d + 1;
+    if (e_value(e, lua_gettop(L))) return -1;
+    e->depth = d;
+    lua_pop(L, 1);
+  }
+  return e_char(e, ']');
+}
+
+/*
+** The table at idx as an object.  When `first` is set, lua_next already
+** left the first key and value on the stack.  [-(first ? 2 : 0), +0, m]
+*/
+static int e_object (Enc *e, int idx, int first, int marked) {
+  lua_State *L = e->L;
+  int d = e->depth, more = first, n = 0;
+  if (e_char(e, '{')) return -1;
+  if (!more) {
+    lua_pushnil(L);
+    more = lua_next(L, idx);
+  }
+  while (more) {
+    size_t klen;
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      char key[64], msg[200];
+      key_text(L, -2, key, sizeof key);
+      if (lua_type(L, -2) == LUA_TNUMBER && marked)
+        snprintf(msg, sizeof msg, "number key %s in a table marked as an "
+                 "object (JSON object keys are strings)", key);
+      else if (lua_type(L, -2) == LUA_TNUMBER)
+        snprintf(msg, sizeof msg, "table mixes string keys and number keys "
+                 "(key %s), or is a sparse array", key);
+      else
+        snprintf(msg, sizeof msg, "table key %s cannot be a JSON key", key);
+      return e_fail(e, d, msg);
+    }
+    e->seg[d].key = lua_tolstring(L, -2, &klen);
+    e->seg[d].klen = klen;
+    if (n++ > 0 && e_char(e, ',')) return -1;
+    if (e_string(e, lua_gettop(L) - 1, "key")) return -1;   /* at the object */
+    if (e_char(e, ':')) return -1;
+    e->depth = d + 1;
+    if (e_value(e, lua_gettop(L))) return -1;
+    e->depth = d;
+    lua_pop(L, 1);
+    more = lua_next(L, idx);
+  }
+  return e_char(e, '}');
+}
+
+/* Ask the schema hint whether the empty table here is an array. */
+static int e_empty_is_array (Enc *e) {
+  orc_json_path path;
+  if (e->hint == NULL || e->hint->empty_is_array == NULL) return 0;
+  path.seg = e->seg;
+  path.depth = e->depth;
+  return e->hint->empty_is_array(e->hint_ud, &path) != 0;
+}
+
+static int e_table (Enc *e, int idx) {
+  lua_State *L = e->L;
+  const void *ptr = lua_topointer(L, idx);
+  int d = e->depth, i, kind, rc;
+  size_t n;
+  if (d >= e->max_depth) {
+    char msg[80];
+    snprintf(msg, sizeof msg, "nested deeper than %d levels", e->max_depth);
+    return e_fail(e, d, msg);
+  }
+  for (i = 0; i < d; i++)
+    if (e->tables[i] == ptr)
+      return e_fail(e, d, "a cycle: this table contains itself");
+  if (!lua_checkstack(L, 8))
+    return e_fail(e, d, "nested too deeply for the Lua stack");
+  e->tables[d] = ptr;
+  kind = e_marker(L, idx);
+  n = orc_rawlen(L, idx);
+  if (kind == MK_OBJECT) {
+    rc = e_object(e, idx, 0, 1);
+  } else if (kind == MK_ARRAY || n > 0) {
+    rc = e_array(e, idx, n);
+  } else {
+    lua_pushnil(L);
+    if (lua_next(L, idx)) {
+      rc = e_object(e, idx, 1, 0);
+    } else if (kind == MK_EMPTY_ARRAY || e_empty_is_array(e)) {
+      rc = e_raw(e, "[]", 2);
+    } else {
+      rc = e_raw(e, "{}", 2);
+    }
+  }
+  e->depth = d;
+  return rc;
+}
+
+/* Write the value at idx (an absolute index).  [-0, +0, m] */
+static int e_value (Enc *e, int idx) {
+  lua_State *L = e->L;
+  switch (lua_type(L, idx)) {
+    case LUA_TSTRING: return e_string(e, idx, "string");
+    case LUA_TNUMBER: return e_number(e, idx);
+    case LUA_TBOOLEAN:
+      return lua_toboolean(L, idx) ? e_raw(e, "true", 4) : e_raw(e, "false", 5);
+    case LUA_TTABLE: return e_table(e, idx);
+    case LUA_TNIL: return e_raw(e, "null", 4);
+    case LUA_TLIGHTUSERDATA: {
+      int kind;
+      if (lua_touserdata(L, idx) == NULL) return e_raw(e, "null", 4);
+      lua_pushvalue(L, idx);
+      lua_rawget(L, UV_MARKS);
+      kind = (int)lua_tonumber(L, -1);
+      lua_pop(L, 1);
+      if (kind == MK_ARRAY) return e_raw(e, "[]", 2);
+      return e_fail(e, e->depth, "a light userdata other than null cannot "
+                    "be encoded");
+    }
+    default: {
+      char msg[80];
+      snprintf(msg, sizeof msg, "a %s cannot be encoded as JSON",
+               luaL_typename(L, idx));
+      return e_fail(e, e->depth, msg);
+    }
+  }
+}
+
+/* ---- the buffer userdata ---------------------------------------------- */
+
+static int buffer_close (lua_State *L) {
+  orc_jbuf *b = (orc_jbuf *)luaL_checkudata(L, 1, BUFFER_MT);
+  orc_jbuf_free(b);
+  return 0;
+}
+
+/* ---- bindings --------------------------------------------------------- */
+
+/*
+** core.json_encode(value [, hint [, opts]]) -> string | nil, path, message
+** hint: nil, or a userdata whose metatable's ORC_JSON_HINT_FIELD points to
+** an orc_json_hint_class (a compiled schema).  opts: max_depth (default
+** and most 1000), max_bytes (default 2^30).  [-0, +1|3, m]
+*/
+static int ljson_encode (lua_State *L) {
+  Enc e;
+  orc_jbuf *b;
+  int rc;
+  size_t limit = DEFAULT_MAX_BYTES;
+  luaL_checkany(L, 1);
+  e.L = L;
+  e.hint = NULL;
+  e.hint_ud = NULL;
+  e.depth = 0;
+  e.max_depth = ORC_JSON_MAX_DEPTH;
+  if (!lua_isnoneornil(L, 2)) {
+    if (lua_type(L, 2) != LUA_TUSERDATA || !luaL_getmetafield(L, 2, ORC_JSON_HINT_FIELD) ||
+        lua_type(L, -1) != LUA_TLIGHTUSERDATA)
+      return luaL_argerror(L, 2, "expected a schema hint (a compiled schema) or nil");
+    e.hint = (const orc_json_hint_class *)lua_touserdata(L, -1);
+    e.hint_ud = lua_touserdata(L, 2);
+    lua_pop(L, 1);
+  }
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_getfield(L, 3, "max_depth");
+    if (!lua_isnil(L, -1)) {
+      lua_Number v = luaL_checknumber(L, -1);
+      luaL_argcheck(L, v >= 1 && v <= ORC_JSON_MAX_DEPTH, 3,
+                    "max_depth must be 1..1000");
+      e.max_depth = (int)v;
+    }
+    lua_getfield(L, 3, "max_bytes");
+    if (!lua_isnil(L, -1)) {
+      lua_Number v = luaL_checknumber(L, -1);
+      luaL_argcheck(L, v >= 1, 3, "max_bytes must be positive");
+      limit = v >= (lua_Number)((size_t)-1 / 2) ? (size_t)-1 / 2 : (size_t)v;
+    }
+    lua_pop(L, 2);
+  }
+  lua_settop(L, 3);                     /* the hint stays anchored at 2 */
+  /* Take the kept buffer out (a nested call then makes its own): at 4. */
+  lua_pushvalue(L, UV_BUFFER);
+  b = (orc_jbuf *)lua_touserdata(L, 4);
+  if (b == NULL) {
+    lua_pop(L, 1);
+    b = (orc_jbuf *)lua_newuserdata(L, sizeof *b);
+    orc_jbuf_init(b, 0);
+    luaL_setmetatable(L, BUFFER_MT);
+  } else {
+    lua_pushboolean(L, 0);
+    lua_replace(L, UV_BUFFER);
+  }
+  b->len = 0;
+  b->limit = limit;
+  e.b = b;
+  rc = e_value(&e, 1);
+  if (rc == 0 && b->len > limit) rc = e_nomem(&e, ORC_JSON_ETOOBIG);
+  if (rc != 0) {                        /* path and message on the top */
+    lua_pushnil(L);
+    lua_insert(L, -3);
+  } else {
+    lua_pushlstring(L, b->data, b->len);
+  }
+  if (b->cap > KEEP_BYTES) orc_jbuf_free(b);
+  lua_pushvalue(L, 4);
+  lua_replace(L, UV_BUFFER);
+  return rc == 0 ? 1 : 3;
+}
+
+/*
+** core.json_marker(v, kind): from now on the metatable v marks a table as
+** kind ("array", "object", or "empty_array": only an empty table becomes
+** []), or the light userdata v encodes as [] (kind "array").  For
+** interoperating with cjson builds that have array_mt, empty_array_mt and
+** empty_array.  [-0, +0, m]
+*/
+static int ljson_marker (lua_State *L) {
+  static const char *const kinds[] = { "array", "object", "empty_array", NULL };
+  int kind = luaL_checkoption(L, 2, NULL, kinds) + 1;
+  int t = lua_type(L, 1);
+  luaL_argcheck(L, t == LUA_TTABLE || (t == LUA_TLIGHTUSERDATA && kind == MK_ARRAY &&
+                lua_touserdata(L, 1) != NULL), 1,
+                "expected a metatable, or a light userdata other than null with \"array\"");
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, kind);
+  lua_rawset(L, lua_upvalueindex(1));
+  return 0;
+}
+
+void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype) {
+  if (luaL_newmetatable(L, name)) {
+    lua_pushstring(L, jsontype);
+    lua_setfield(L, -2, "__jsontype");
+    lua_pushnil(L);                /* tostring() keeps saying "table: 0x..." */
+    lua_setfield(L, -2, "__name");
+  }
+}
+
+void orc_open_json_encode (lua_State *L) {
+  orc_newclass(L, BUFFER_MT, buffer_close);
+  lua_pop(L, 1);
+  lua_newtable(L);                             /* marks: metatable -> kind */
+  orc_json_marker_mt(L, ORC_JSON_ARRAY_MT, "array");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -4, "json_array_mt");
+  orc_json_marker_mt(L, ORC_JSON_OBJECT_MT, "object");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -5, "json_object_mt");
+  lua_pushvalue(L, -3);                        /* marks */
+  lua_pushboolean(L, 0);                       /* no kept buffer yet */
+  lua_pushcclosure(L, ljson_encode, 4);
+  lua_setfield(L, -3, "json_encode");
+  lua_pushcclosure(L, ljson_marker, 1);        /* upvalue: marks */
+  lua_setfield(L, -2, "json_marker");
+  lua_pushlightuserdata(L, NULL);
+  lua_setfield(L, -2, "json_null");
+}
