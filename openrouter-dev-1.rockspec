@@ -69,4 +69,6 @@ build = {
   install = {
     bin = { openrouter = "bin/openrouter" },
   },
+  -- LuaLS definitions (README: Editor support): <rock dir>/types
+  copy_directories = { "types" },
 }
