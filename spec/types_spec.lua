@@ -263,6 +263,27 @@ local INTERNAL = {
   },
 }
 
+-- The table fields of the openrouter module (errors, sse, schema, parts,
+-- ...): each must be declared `---@field name openrouter.<class>` with that
+-- class declared, and is then checked like the module.
+local function submodules(m, mod, out)
+  local fields, list = collect(m, "openrouter", "fields"), {}
+  for _, name in ipairs(sorted_keys(members(mod))) do
+    local v = mod[name]
+    if type(v) == "table" then
+      local f = fields[name]
+      local cls = f and f.type:match("^(openrouter%.[%w_]+)")
+      if cls and m.classes[cls] then
+        list[#list + 1] = { class = cls, value = v }
+      else
+        out[#out + 1] = ("openrouter.%s: a table field; declare it as ---@field %s openrouter.%s and that class")
+          :format(name, name, name)
+      end
+    end
+  end
+  return list
+end
+
 local PRIMITIVE = { string = true, number = true, integer = true, boolean = true }
 
 -- Check one value against its class: every public name declared, every
@@ -376,6 +397,13 @@ local function readme_error_kinds(text)
   return kinds
 end
 
+-- Is `name` in the README's code (inline spans and fenced blocks): as a
+-- member (`x.name`, `x:name(`, `).name`) for a function, as a word else.
+local function in_code(code, name, member)
+  local pat = member and ("[%w_%)%]\"][.:]" .. name .. "%f[^%w_]") or ("%f[%w_]" .. name .. "%f[^%w_]")
+  return code:find(pat) ~= nil
+end
+
 ------------------------------------------------------------------- specs
 
 describe("types/ (LuaLS definitions)", function()
@@ -434,10 +462,7 @@ describe("types/ (LuaLS definitions)", function()
       for _, name in ipairs(lazy) do assert.is_not_nil(openrouter[name], name) end
       local out = {}
       check_surface(m, "openrouter", openrouter, out)
-      check_surface(m, "openrouter.errors", openrouter.errors, out)
-      check_surface(m, "openrouter.sse", openrouter.sse, out)
-      check_surface(m, "openrouter.schema", openrouter.schema, out)
-      check_surface(m, "openrouter.parts", openrouter.parts, out)
+      for _, sub in ipairs(submodules(m, openrouter, out)) do check_surface(m, sub.class, sub.value, out) end
       check_surface(m, "openrouter.structured", require("openrouter.structured"), out, INTERNAL.structured)
       report(out)
     end)
@@ -603,6 +628,49 @@ describe("types/ (LuaLS definitions)", function()
       report(out)
     end)
 
+    it("names every public function and field in README.md's code", function()
+      local code = readme_code()
+      for _, name in ipairs(lazy_names(openrouter)) do local _ = openrouter[name] end
+      local out = {}
+      local checked = {}
+      local function each(cls, value, internal)
+        for name, v in pairs(members(value)) do
+          if not (internal and internal[name]) and not checked[cls .. "." .. name] then
+            checked[cls .. "." .. name] = true
+            local fn = type(v) == "function"
+            if not in_code(code, name, fn) then
+              out[#out + 1] = ("%s.%s: not in README.md's code (%s)"):format(cls, name,
+                fn and "write it as `x." .. name .. "(...)` or `x:" .. name .. "(...)`" or "backticked")
+            end
+          end
+        end
+      end
+      -- the module, its submodules, and a real object of every class
+      each("openrouter", openrouter)
+      for _, sub in ipairs(submodules(m, openrouter, out)) do each(sub.class, sub.value) end
+      each("openrouter.structured", require("openrouter.structured"), INTERNAL.structured)
+      each("openrouter.Client", client)
+      local s = assert(client:stream(req()))
+      assert(s:result())
+      each("openrouter.Stream", s)
+      each("openrouter.ToolStream", require("openrouter.tool").ToolStream)
+      each("openrouter.Handle", require("openrouter.callbacks").Handle)
+      each("openrouter.Conversation", require("openrouter.conversation").Conversation)
+      each("openrouter.SseParser", openrouter.sse.new())
+      each("openrouter.Validator", openrouter.schema.compile(true))
+      each("openrouter.Task", openrouter.async(function() end), INTERNAL.Task)
+      local cs = assert(client:conversation{ model = "mock/echo" }:stream("x"))
+      each("openrouter.ConversationStream", cs)
+      cs:cancel()
+      each("openrouter.Tool", openrouter.tool{ name = "t", run = function() end })
+      for name, f in pairs(collect(m, "openrouter.Error", "fields")) do
+        if not in_code(code, name) then
+          out[#out + 1] = "openrouter.Error." .. name .. ": not in README.md's code (" .. f.at .. ")"
+        end
+      end
+      report(out)
+    end)
+
     it("declares every option of a call (as conversations route them)", function()
       local Conversation = require("openrouter.conversation").Conversation
       local call
@@ -686,47 +754,7 @@ describe("types/ (LuaLS definitions)", function()
   end)
 
   describe("against README.md", function()
-    local code, text = readme_code()
-
-    local function in_code(name, member)
-      local pat = member and ("[%w_%)%]\"][.:]" .. name .. "%f[^%w_]") or ("%f[%w_]" .. name .. "%f[^%w_]")
-      return code:find(pat) ~= nil
-    end
-
-    it("names every public function and field in code", function()
-      local openrouter = require("openrouter")
-      for _, name in ipairs(lazy_names(openrouter)) do local _ = openrouter[name] end
-      local out = {}
-      local checked = {}
-      local function each(cls, value, internal)
-        for name, v in pairs(members(value)) do
-          if not (internal and internal[name]) and not checked[cls .. "." .. name] then
-            checked[cls .. "." .. name] = true
-            local fn = type(v) == "function"
-            if not in_code(name, fn) then
-              out[#out + 1] = ("%s.%s: not in README.md's code (%s)"):format(cls, name,
-                fn and "write it as `x." .. name .. "(...)` or `x:" .. name .. "(...)`" or "backticked")
-            end
-          end
-        end
-      end
-      -- every class whose functions types/ declares, with a real object of it
-      each("openrouter", openrouter)
-      each("openrouter.errors", openrouter.errors)
-      each("openrouter.sse", openrouter.sse)
-      each("openrouter.schema", openrouter.schema)
-      each("openrouter.parts", openrouter.parts)
-      each("openrouter.structured", require("openrouter.structured"), INTERNAL.structured)
-      each("openrouter.Client", require("openrouter.client").Client)
-      each("openrouter.Stream", require("openrouter.stream").Stream)
-      each("openrouter.ToolStream", require("openrouter.tool").ToolStream)
-      each("openrouter.Handle", require("openrouter.callbacks").Handle)
-      each("openrouter.Conversation", require("openrouter.conversation").Conversation)
-      each("openrouter.SseParser", openrouter.sse.new())
-      each("openrouter.Validator", openrouter.schema.compile(true))
-      each("openrouter.Task", openrouter.async(function() end), INTERNAL.Task)
-      report(out)
-    end)
+    local _, text = readme_code()
 
     it("lists exactly the client options that types/ declares", function()
       report({ set_diff(readme_options(text), "README.md's openrouter.new table",
