@@ -107,7 +107,7 @@ test-rocks:
 	@tools/test-rocks
 
 lint:
-	luacheck -q lua mock/lua mock/bin/openrouter-mock bin/openrouter spec examples bench
+	luacheck -q lua mock/lua mock/bin/openrouter-mock bin/openrouter spec examples bench types
 
 # this client beside its peers, one table per target (bench/run.lua,
 # docs/bench.md); BENCH_QUICK=1 for a one-minute smoke run.  Not a test.

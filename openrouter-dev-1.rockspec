@@ -83,4 +83,6 @@ build = {
   install = {
     bin = { openrouter = "bin/openrouter" },
   },
+  -- LuaLS definitions (README: Editor support): <rock dir>/types
+  copy_directories = { "types" },
 }

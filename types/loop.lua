@@ -1,0 +1,17 @@
+---@meta _
+-- LuaLS definitions: the loop-adapter protocol (openrouter.new{ loop = adapter };
+-- lua/openrouter/loop/init.lua and docs/hosts.md have the long form).
+
+---A loop adapter: how a client waits.  Only `wait` is required; the others
+---default as documented in lua/openrouter/loop/init.lua.  `deadline` is
+---in core.now() seconds (monotonic), or nil.
+---@class openrouter.LoopAdapter
+---@field wait fun(client: openrouter.Client, req: userdata|nil, deadline: number|nil)  let transfers progress (block, or yield) until `req` may have news or `deadline` passed; returning early is fine
+---@field sleep? fun(client: openrouter.Client, seconds: number, cond: (fun(): boolean)|nil)  pause before a retry; may end early once cond() is true
+---@field attach? fun(client: openrouter.Client): any  a client was made with this adapter; the result is the adapter's per-client state
+---@field detach? fun(client: openrouter.Client)       client:close() closed the transport
+---@field kick? fun(client: openrouter.Client)         a request was started or cancelled: look at the transfers again soon
+---@field check? fun(client: openrouter.Client)        raise a clear error if waiting is impossible here
+---@field spawn? fun(client: openrouter.Client, fn: fun()): openrouter.Task|nil  run a callback-style request where it may wait
+---@field report? fun(client: openrouter.Client, msg: string)  an error with no caller left: raise it where the host reports errors
+---@field update? fun(client: openrouter.Client): integer  client:update(): advance without blocking; pending work

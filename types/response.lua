@@ -1,0 +1,330 @@
+---@meta _
+-- LuaLS definitions: what comes back.  The chat response (client:chat,
+-- stream:result()), the stream chunks, and the other endpoints' bodies.
+-- Responses keep every field the server sent: the fields listed here are
+-- OpenRouter's (its OpenAPI document) plus what the client adds (`parsed`,
+-- `steps`, `messages`).
+
+---@alias openrouter.FinishReason
+---| "stop"
+---| "length"
+---| "tool_calls"
+---| "content_filter"
+---| "error"
+
+---@class openrouter.ToolCallFunction
+---@field name string
+---@field arguments string  JSON text, as the model wrote it
+
+---A tool call of an assistant message.
+---@class openrouter.ToolCall
+---@field id string
+---@field index? integer  its position among the calls (stream:result() keeps the deltas' index)
+---@field type "function"
+---@field function openrouter.ToolCallFunction
+
+---A piece of reasoning: its text, a summary, or encrypted data; send it
+---back unchanged in the assistant message.
+---@class openrouter.ReasoningDetail
+---@field type "reasoning.text"|"reasoning.summary"|"reasoning.encrypted"|string
+---@field text? string       reasoning.text
+---@field signature? string  reasoning.text
+---@field summary? string    reasoning.summary
+---@field data? string       reasoning.encrypted
+---@field id? string
+---@field format? string
+---@field index? integer
+
+---@class openrouter.PromptTokensDetails
+---@field cached_tokens? integer
+---@field cache_write_tokens? integer
+---@field audio_tokens? integer
+---@field video_tokens? integer
+
+---@class openrouter.CompletionTokensDetails
+---@field reasoning_tokens? integer
+---@field audio_tokens? integer
+---@field accepted_prediction_tokens? integer
+---@field rejected_prediction_tokens? integer
+---@field image_tokens? integer
+
+---@class openrouter.Usage
+---@field prompt_tokens integer
+---@field completion_tokens integer
+---@field total_tokens integer
+---@field cost? number  USD
+---@field is_byok? boolean
+---@field prompt_tokens_details? openrouter.PromptTokensDetails
+---@field completion_tokens_details? openrouter.CompletionTokensDetails
+---@field cost_details? { upstream_inference_cost?: number, upstream_inference_prompt_cost?: number, upstream_inference_completions_cost?: number }
+---@field server_tool_use_details? table
+
+---@class openrouter.TokenLogprob
+---@field token string
+---@field logprob number
+---@field bytes? integer[]
+---@field top_logprobs { token: string, logprob: number, bytes?: integer[] }[]
+
+---@class openrouter.Logprobs
+---@field content? openrouter.TokenLogprob[]
+---@field refusal? openrouter.TokenLogprob[]
+
+---The message of a response choice.
+---@class openrouter.ResponseMessage
+---@field role "assistant"
+---@field content string|nil
+---@field reasoning? string
+---@field reasoning_details? openrouter.ReasoningDetail[]
+---@field tool_calls? openrouter.ToolCall[]
+---@field refusal? string
+---@field annotations? table[]  url citations (web search) and file annotations
+---@field images? { type: "image_url", image_url: { url: string } }[]  generated images
+---@field audio? { id?: string, data?: string, transcript?: string, expires_at?: integer }
+---@field parsed? any           structured outputs: the decoded (and validated) content
+
+---@class openrouter.ChatChoice
+---@field index integer
+---@field message openrouter.ResponseMessage
+---@field finish_reason openrouter.FinishReason|nil
+---@field native_finish_reason? string  the provider's own finish reason
+---@field logprobs? openrouter.Logprobs
+---@field error? { code?: integer, message?: string, metadata?: table }
+
+---A chat completion (client:chat, stream:result(), on_done).  A tool run
+---adds `steps` and `messages`.
+---@class openrouter.ChatResponse
+---@field id string                  the generation id ("gen-...")
+---@field object "chat.completion"
+---@field created integer            Unix time
+---@field model string               the model that answered
+---@field provider? string           the provider that served it
+---@field choices openrouter.ChatChoice[]
+---@field usage? openrouter.Usage
+---@field system_fingerprint? string
+---@field service_tier? string
+---@field openrouter_metadata? table  routing details
+---@field steps? openrouter.ToolStep[]        tool runs: every step
+---@field messages? openrouter.Message[]      tool runs: the whole history, ready to send again
+
+------------------------------------------------------------------ chunks
+
+---A tool call piece in a stream: merged by `index` (arguments concatenated).
+---@class openrouter.StreamToolCall
+---@field index integer
+---@field id? string
+---@field type? "function"
+---@field function? { name?: string, arguments?: string }
+
+---@class openrouter.Delta
+---@field role? "assistant"
+---@field content? string
+---@field reasoning? string
+---@field reasoning_details? openrouter.ReasoningDetail[]
+---@field tool_calls? openrouter.StreamToolCall[]
+---@field refusal? string
+---@field annotations? table[]
+---@field images? table[]
+---@field audio? table
+
+---@class openrouter.StreamChoice
+---@field index integer
+---@field delta openrouter.Delta
+---@field finish_reason openrouter.FinishReason|nil
+---@field native_finish_reason? string
+---@field logprobs? openrouter.Logprobs
+
+---A decoded stream chunk, as the server sent it.
+---@class openrouter.StreamChunk
+---@field id string
+---@field object "chat.completion.chunk"
+---@field created integer
+---@field model string
+---@field provider? string
+---@field choices openrouter.StreamChoice[]
+---@field usage? openrouter.Usage       the last chunk: tokens and cost
+---@field error? { code: integer|string, message: string, metadata?: table }  a mid-stream error (the stream fails with kind "api")
+---@field system_fingerprint? string
+---@field service_tier? string
+---@field openrouter_metadata? table
+
+---stream:info(): details of the transfer.
+---@class openrouter.StreamInfo
+---@field state "running"|"done"
+---@field mode string            how the body was taken ("sse" for a stream)
+---@field sse_clean boolean      the SSE parser ended with no incomplete event
+---@field paused boolean         the transfer waits for the reader (back-pressure)
+---@field bytes number           bytes received
+---@field comments number        SSE comment lines (": OPENROUTER PROCESSING" keep-alives)
+---@field pending number         events parsed, not yet read
+---@field elapsed number         seconds since the start
+---@field first_byte? number     seconds to the first byte
+---@field dns? number            seconds: name lookup
+---@field connect? number        seconds: connected
+---@field tls? number            seconds: TLS handshake done
+---@field http_version? "1.0"|"1.1"|"2"|"3"|"?"
+---@field new_connections? number  connections opened (0: one was reused)
+---@field after_done integer     events the server sent after [DONE] (not part of the answer)
+
+------------------------------------------------------- other endpoints
+
+---USD prices per token (strings, as the API sends them).
+---@class openrouter.ModelPricing
+---@field prompt string
+---@field completion string
+---@field request? string
+---@field image? string
+---@field image_token? string
+---@field image_output? string
+---@field audio? string
+---@field audio_output? string
+---@field input_audio_cache? string
+---@field web_search? string
+---@field internal_reasoning? string
+---@field input_cache_read? string
+---@field input_cache_write? string
+---@field input_cache_write_1h? string
+---@field discount? number
+---@field overrides? table[]
+
+---@class openrouter.ModelArchitecture
+---@field modality? string          "text->text", "text+image->text", ...
+---@field input_modalities string[]
+---@field output_modalities string[]
+---@field tokenizer? string
+---@field instruct_type? string
+
+---@class openrouter.TopProvider
+---@field context_length? integer
+---@field max_completion_tokens? integer
+---@field is_moderated boolean
+
+---A model of the catalog.
+---@class openrouter.Model
+---@field id string                    the slug to put in `model`
+---@field canonical_slug string
+---@field name string
+---@field created integer              Unix time
+---@field description? string
+---@field context_length? integer
+---@field architecture openrouter.ModelArchitecture
+---@field pricing openrouter.ModelPricing
+---@field top_provider openrouter.TopProvider
+---@field per_request_limits? table
+---@field supported_parameters string[]  request fields the model takes ("tools", "reasoning", ...)
+---@field supported_voices? string[]
+---@field default_parameters? table
+---@field hugging_face_id? string
+---@field knowledge_cutoff? string
+---@field expiration_date? string
+---@field links? table
+---@field reasoning? table
+---@field benchmarks? table
+---@field alias_target? table
+
+---client:models(): the model catalog.
+---@class openrouter.ModelList
+---@field data openrouter.Model[]
+---@field total_count? integer
+---@field links? table
+
+---client:models() query parameters (sent as given).
+---@class openrouter.ModelsParams
+---@field category? string
+---@field supported_parameters? string  comma-separated
+---@field input_modalities? string
+---@field output_modalities? string
+---@field [string] string|number|boolean
+
+---Stats of one generation (nullable fields are openrouter.null when unknown).
+---@class openrouter.GenerationData
+---@field id string
+---@field model string
+---@field provider_name? string
+---@field created_at string          ISO 8601
+---@field total_cost number          USD
+---@field usage number               USD
+---@field upstream_inference_cost? number
+---@field cache_discount? number
+---@field tokens_prompt? integer
+---@field tokens_completion? integer
+---@field native_tokens_prompt? integer
+---@field native_tokens_completion? integer
+---@field native_tokens_completion_images? integer
+---@field native_tokens_reasoning? integer
+---@field native_tokens_cached? integer
+---@field latency? number            milliseconds
+---@field generation_time? number    milliseconds
+---@field moderation_latency? number milliseconds
+---@field finish_reason? string
+---@field native_finish_reason? string
+---@field streamed? boolean
+---@field cancelled? boolean
+---@field is_byok boolean
+---@field origin string
+---@field upstream_id? string
+---@field app_id? integer
+---@field api_type? string
+---@field data_region? string
+---@field external_user? string
+---@field http_referer? string
+---@field num_fetches? integer
+---@field num_input_audio_prompt? integer
+---@field num_media_prompt? integer
+---@field num_media_completion? integer
+---@field num_search_results? integer
+---@field preset_id? string
+---@field provider_responses? table[]  every provider tried
+---@field request_id? string
+---@field response_cache_source_id? string
+---@field router? string
+---@field service_tier? string
+---@field session_id? string
+---@field user_agent? string
+---@field web_search_engine? string
+---@field workspace_id? string
+
+---client:generation(id).
+---@class openrouter.Generation
+---@field data openrouter.GenerationData
+
+---The current API key (never the key itself).
+---@class openrouter.KeyData
+---@field label string
+---@field usage number               USD, all time
+---@field usage_daily? number
+---@field usage_weekly? number
+---@field usage_monthly? number
+---@field byok_usage? number
+---@field byok_usage_daily? number
+---@field byok_usage_weekly? number
+---@field byok_usage_monthly? number
+---@field limit? number              USD; openrouter.null: no limit
+---@field limit_remaining? number
+---@field limit_reset? string
+---@field include_byok_in_limit? boolean
+---@field is_free_tier boolean
+---@field is_management_key? boolean
+---@field is_provisioning_key? boolean
+---@field rate_limit? { requests: integer, interval: string }
+---@field creator_user_id? string
+---@field expires_at? string
+
+---client:key().
+---@class openrouter.KeyInfo
+---@field data openrouter.KeyData
+
+---@class openrouter.CreditsData
+---@field total_credits number  USD bought
+---@field total_usage number    USD used
+
+---client:credits().
+---@class openrouter.Credits
+---@field data openrouter.CreditsData
+
+---client:embeddings(req): the vectors.
+---@class openrouter.Embeddings
+---@field object "list"
+---@field data { object: "embedding", embedding: number[]|string, index: integer }[]
+---@field model string
+---@field id? string
+---@field usage? { prompt_tokens: integer, total_tokens: integer, cost?: number }
