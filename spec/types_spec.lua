@@ -2,9 +2,11 @@
 -- ways: every public name of the module and of its objects (found at run
 -- time: the module's fields, lazily loaded ones included, and the methods
 -- and fields of real objects made against the simulator) is declared in
--- types/, every function declared there exists, the enums equal the
--- request schemas the client validates with, the shapes the simulator
--- sends are declared, and every public name is in README.md.
+-- types/, every function declared there exists, the request's fields and
+-- enums equal the generated request schemas the client validates with
+-- (read through a resolver of $ref, allOf/anyOf/oneOf and if/then/else:
+-- see "the request schemas" below), the shapes the simulator sends are
+-- declared, and every public name is in README.md.
 --
 -- How types/ is read (the pattern to follow when adding a name):
 --   ---@class openrouter.Thing [: openrouter.Parent]   then ---@field lines
@@ -349,11 +351,129 @@ end
 -- Fail with every problem of `found` (a table of strings, nil holes
 -- allowed: the set_diff results of several checks).
 local function report(found)
-  local list = {}
-  for _, v in pairs(found) do list[#list + 1] = v end
+  local list, seen = {}, {}
+  for _, v in pairs(found) do
+    if not seen[v] then seen[v] = true list[#list + 1] = v end
+  end
   if #list == 0 then return end
   table.sort(list)
   error(#list .. " problem(s):\n  " .. table.concat(list, "\n  "), 0)
+end
+
+------------------------------------------------------- the request schemas
+
+-- The generated schemas (lua/openrouter/schemas/, `make schemas`) read by
+-- structure, not by definition names, so the checks below survive a
+-- regeneration that renames or regroups definitions.  A node is a schema
+-- and the document its "#..." pointers resolve in.  The rules:
+--   $ref         "#/a/b" is a JSON pointer into the node's document
+--                ("#/definitions/ChatUserMessage"); "<uri>[#/a/b]" first
+--                picks the schema document whose $id is <uri> (chat's
+--                provider is "urn:openrouter:schema:provider-preferences").
+--                A $ref that resolves to nothing raises.
+--   branches     allOf, anyOf, oneOf, then and else are alternatives (or
+--                parts) of the same value: a node stands for itself and,
+--                recursively, every branch.  `if` is a condition, not a
+--                shape (its consts repeat the tag's enum), so it is skipped.
+--   step "name"  properties.name of every node and branch;
+--   step "[]"    items of every node and branch (each schema of a tuple).
+--   known_names  the keys of properties and the entries of required, of
+--                every node and branch (the request's anyOf { required =
+--                { "prompt" } } names `prompt`).
+--   enum         the strings of enum and const of every node and branch
+--                (null and other non-strings left out).
+-- `at` raises when a path leads nowhere, and the checks fail on an empty
+-- enum or name set: a regeneration that moves a value fails loudly.
+local schema_docs = {}
+do
+  local p = io.popen("ls '" .. ROOT .. "/lua/openrouter/schemas'/*.lua 2>/dev/null")
+  for path in p:lines() do
+    local doc = require("openrouter.schemas." .. path:match("([%w_]+)%.lua$"))
+    if type(doc) == "table" and type(doc["$id"]) == "string" then schema_docs[doc["$id"]] = doc end
+  end
+  p:close()
+end
+
+local function pointer(doc, ptr, ref)
+  local s = doc
+  for seg in ptr:gmatch("[^/]+") do
+    seg = seg:gsub("~1", "/"):gsub("~0", "~")
+    s = type(s) == "table" and (s[seg] or s[tonumber(seg) and tonumber(seg) + 1]) or nil
+  end
+  if s == nil then error("$ref " .. ref .. " resolves to nothing", 0) end
+  return s
+end
+
+local function deref(ref, doc)
+  local uri, ptr = ref:match("^([^#]*)#?(.*)$")
+  if uri ~= "" then
+    doc = schema_docs[uri]
+    if not doc then error("$ref " .. ref .. ": no schema document in lua/openrouter/schemas/ has that $id", 0) end
+  end
+  return { s = pointer(doc, ptr, ref), doc = doc }
+end
+
+-- The node and every branch it stands for, $refs followed.
+local function expand(node, out, seen)
+  local s = node.s
+  if type(s) ~= "table" or seen[s] then return out end
+  seen[s] = true
+  out[#out + 1] = node
+  if type(s["$ref"]) == "string" then expand(deref(s["$ref"], node.doc), out, seen) end
+  for _, kw in ipairs({ "allOf", "anyOf", "oneOf" }) do
+    for _, sub in ipairs(type(s[kw]) == "table" and s[kw] or {}) do expand({ s = sub, doc = node.doc }, out, seen) end
+  end
+  for _, kw in ipairs({ "then", "else" }) do
+    if s[kw] ~= nil then expand({ s = s[kw], doc = node.doc }, out, seen) end
+  end
+  return out
+end
+
+local function each_branch(nodes, fn)
+  for _, node in ipairs(nodes) do
+    for _, b in ipairs(expand(node, {}, {})) do fn(b.s, b.doc) end
+  end
+end
+
+-- The nodes at `path` ("name" and "[]" steps) from the document `doc`.
+local function at(doc, ...)
+  local nodes, path = { { s = doc, doc = doc } }, { doc.title or doc["$id"] }
+  for _, key in ipairs({ ... }) do
+    local nxt = {}
+    each_branch(nodes, function(s, d)
+      local subs
+      if key == "[]" then
+        subs = type(s.items) == "table" and (s.items[1] ~= nil and s.items or { s.items }) or {}
+      else
+        subs = { type(s.properties) == "table" and s.properties[key] or nil }
+      end
+      for _, sub in ipairs(subs) do nxt[#nxt + 1] = { s = sub, doc = d } end
+    end)
+    path[#path + 1] = key == "[]" and "[]" or "." .. key
+    if #nxt == 0 then error("the schema has nothing at " .. table.concat(path) .. ": update this spec", 0) end
+    nodes = nxt
+  end
+  return nodes
+end
+
+-- The property names the nodes know (a set).
+local function known_names(nodes)
+  local out = {}
+  each_branch(nodes, function(s)
+    for k in pairs(type(s.properties) == "table" and s.properties or {}) do out[k] = true end
+    for _, k in ipairs(type(s.required) == "table" and s.required or {}) do out[k] = true end
+  end)
+  return out
+end
+
+-- The string values the nodes allow (a list).
+local function enum_values(nodes)
+  local out = {}
+  each_branch(nodes, function(s)
+    for _, v in ipairs(type(s.enum) == "table" and s.enum or {}) do out[#out + 1] = v end
+    if s.const ~= nil then out[#out + 1] = s.const end
+  end)
+  return out
 end
 
 ------------------------------------------------------------------ README
@@ -464,6 +584,7 @@ describe("types/ (LuaLS definitions)", function()
       check_surface(m, "openrouter", openrouter, out)
       for _, sub in ipairs(submodules(m, openrouter, out)) do check_surface(m, sub.class, sub.value, out) end
       check_surface(m, "openrouter.structured", require("openrouter.structured"), out, INTERNAL.structured)
+      check_surface(m, "openrouter.json", require("openrouter.json"), out)
       report(out)
     end)
 
@@ -649,6 +770,7 @@ describe("types/ (LuaLS definitions)", function()
       each("openrouter", openrouter)
       for _, sub in ipairs(submodules(m, openrouter, out)) do each(sub.class, sub.value) end
       each("openrouter.structured", require("openrouter.structured"), INTERNAL.structured)
+      each("openrouter.json", require("openrouter.json"))
       each("openrouter.Client", client)
       local s = assert(client:stream(req()))
       assert(s:result())
@@ -706,47 +828,66 @@ describe("types/ (LuaLS definitions)", function()
       return set_of(a.literals)
     end
 
+    -- The fields of class `cls` against the names the schema knows at
+    -- `where`: exactly (`exact`), or at least those (a class may document
+    -- more than a schema that leaves its object open).
+    local function fields_of(known, where, cls, exact)
+      if next(known) == nil then return where .. ": the schema names no property (update this spec)" end
+      local fields = collect(m, cls, "fields")
+      if exact then
+        local d = set_diff(known, where, fields, cls)
+        return d and (cls .. ": " .. d)
+      end
+      local missing = {}
+      for _, k in ipairs(sorted_keys(known)) do if not fields[k] then missing[#missing + 1] = k end end
+      if #missing > 0 then return cls .. " has no ---@field " .. table.concat(missing, ", ") .. " (" .. where .. ")" end
+    end
+
     it("declares every field the request schema knows", function()
-      local out = {}
-      local fields = collect(m, "openrouter.ChatRequest", "fields")
-      for _, k in ipairs(sorted_keys(chat.properties)) do
-        if not fields[k] then out[#out + 1] = "openrouter.ChatRequest has no ---@field " .. k end
-      end
-      local msg = collect(m, "openrouter.Message", "fields")
-      for _, k in ipairs(sorted_keys(chat.definitions.Message.properties)) do
-        if not msg[k] then out[#out + 1] = "openrouter.Message has no ---@field " .. k end
-      end
-      local rf = collect(m, "openrouter.ReasoningConfig", "fields")
-      for _, k in ipairs(sorted_keys(chat.properties.reasoning.properties)) do
-        if not rf[k] then out[#out + 1] = "openrouter.ReasoningConfig has no ---@field " .. k end
-      end
-      report(out)
+      report({
+        fields_of(known_names(at(chat)), "the request schema", "openrouter.ChatRequest", true),
+        fields_of(known_names(at(chat, "messages", "[]")), "every message variant", "openrouter.Message", true),
+        fields_of(known_names(at(chat, "reasoning")), "the request's reasoning", "openrouter.ReasoningConfig"),
+        fields_of(known_names(at(chat, "response_format")), "every response_format variant",
+          "openrouter.ResponseFormat", true),
+      })
     end)
 
     it("declares exactly the provider preferences the schema allows", function()
-      report({ set_diff(provider.properties, "the provider schema",
-        collect(m, "openrouter.ProviderPreferences", "fields"), "openrouter.ProviderPreferences") })
+      report({
+        fields_of(known_names(at(provider)), "the provider schema", "openrouter.ProviderPreferences", true),
+        fields_of(known_names(at(chat, "provider")), "the request's provider", "openrouter.ProviderPreferences", true),
+      })
     end)
 
     -- The literals of alias `name` against the strings of `list` (from `where`).
     local function same(list, where, name)
+      if #list == 0 then return name .. ": " .. where .. " has no enum (update this spec)" end
       local d = set_diff(enum(list), where, alias(name), name)
       return d and (name .. ": " .. d)
     end
 
     it("keeps every enum equal to the schema's", function()
-      local defs, parts = provider.definitions, require("openrouter.parts")
+      local parts = require("openrouter.parts")
+      -- the content parts of every message variant
+      local function c(...) return enum_values(at(chat, "messages", "[]", "content", "[]", ...)) end
       report({
-        same(chat.definitions.Message.properties.role.enum, "the request schema", "openrouter.Role"),
-        same(chat.definitions.ContentPart.properties.type.enum, "the request schema", "openrouter.ContentPartType"),
-        same(chat.properties.reasoning.properties.effort.enum, "the request schema", "openrouter.ReasoningEffort"),
-        same(chat.properties.response_format.properties.type.enum, "the request schema",
+        same(enum_values(at(chat, "messages", "[]", "role")), "the message variants' roles", "openrouter.Role"),
+        same(c("type"), "the content part variants' types", "openrouter.ContentPartType"),
+        same(c("image_url", "detail"), "the image part's detail", "openrouter.ImageDetail"),
+        same(enum_values(at(chat, "reasoning", "effort")), "reasoning.effort", "openrouter.ReasoningEffort"),
+        same(enum_values(at(chat, "reasoning_effort")), "reasoning_effort", "openrouter.ReasoningEffort"),
+        same(enum_values(at(chat, "reasoning", "summary")), "reasoning.summary", "openrouter.ReasoningSummary"),
+        same(enum_values(at(chat, "response_format", "type")), "the response_format variants' types",
           "openrouter.ResponseFormatType"),
-        same(chat.properties.tool_choice.anyOf[1].enum, "the request schema", "openrouter.ToolChoiceMode"),
-        same(defs.Quantization.enum, "the provider schema", "openrouter.Quantization"),
-        same(defs.ProviderSort.enum, "the provider schema", "openrouter.ProviderSort"),
-        same(defs.ProviderSortConfig.properties.partition.enum, "the provider schema", "openrouter.SortPartition"),
-        same(provider.properties.data_collection.enum, "the provider schema", "openrouter.DataCollection"),
+        same(enum_values(at(chat, "tool_choice")), "tool_choice's strings", "openrouter.ToolChoiceMode"),
+        same(enum_values(at(chat, "modalities", "[]")), "modalities", "openrouter.Modality"),
+        same(enum_values(at(chat, "service_tier")), "service_tier", "openrouter.ServiceTier"),
+        same(enum_values(at(provider, "quantizations", "[]")), "provider.quantizations", "openrouter.Quantization"),
+        same(enum_values(at(provider, "sort")), "provider.sort's strings", "openrouter.ProviderSort"),
+        same(enum_values(at(provider, "sort", "by")), "provider.sort.by", "openrouter.ProviderSort"),
+        same(enum_values(at(provider, "sort", "partition")), "provider.sort.partition", "openrouter.SortPartition"),
+        same(enum_values(at(provider, "data_collection")), "provider.data_collection", "openrouter.DataCollection"),
         same(parts.DETAILS, "openrouter.parts.DETAILS", "openrouter.ImageDetail"),
         same(parts.AUDIO_FORMATS, "openrouter.parts.AUDIO_FORMATS", "openrouter.AudioFormat"),
       })

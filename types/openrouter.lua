@@ -11,7 +11,7 @@
 ---The OpenRouter API client module.
 ---@class openrouter
 ---@field version string               the library's version ("dev-1")
----@field null lightuserdata           JSON null (cjson.null): a value that encodes as null
+---@field null lightuserdata           JSON null (== cjson.null, openrouter.json.null): a value that encodes as null
 ---@field errors openrouter.errors     error objects (errors.is, ...)
 ---@field sse openrouter.sse           the incremental SSE parser
 ---@field schema openrouter.schema     JSON-Schema (draft 7) validators compiled in C
@@ -42,6 +42,20 @@ function openrouter.async(fn, ...) end
 ---@param spec openrouter.ToolSpec
 ---@return openrouter.Tool
 function openrouter.tool(spec) end
+
+---Mark `t` (default: a new table) to encode as a JSON array, `[]` when
+---empty (`stop = openrouter.array()`); returns it.  openrouter.json.array.
+---@generic T: table
+---@param t? T
+---@return T
+function openrouter.array(t) end
+
+---Mark `t` (default: a new table) to encode as a JSON object, `{}` when
+---empty; returns it.  openrouter.json.object.
+---@generic T: table
+---@param t? T
+---@return T
+function openrouter.object(t) end
 
 ---Check a provider-preferences object (the request's `provider` field).
 ---Paths in the errors start with "provider".

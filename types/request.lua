@@ -20,6 +20,7 @@
 ---@alias openrouter.ModelSlug string
 
 ---@alias openrouter.ReasoningEffort
+---| "max"
 ---| "xhigh"
 ---| "high"
 ---| "medium"
@@ -38,6 +39,8 @@
 ---| "text"
 ---| "json_object"
 ---| "json_schema"
+---| "grammar"      # output constrained by a grammar (`grammar`)
+---| "python"       # output that is Python code
 
 ---@alias openrouter.ContentPartType
 ---| "text"
@@ -45,6 +48,7 @@
 ---| "file"
 ---| "input_audio"
 ---| "video_url"
+---| "input_video"  # the older name of a video_url part
 
 ---@alias openrouter.ImageDetail
 ---| "auto"
@@ -134,18 +138,20 @@
 ---@field type "input_audio"
 ---@field input_audio openrouter.InputAudio
 
+---A video: type "video_url" (or the older "input_video", same shape).
 ---@class openrouter.VideoPart
----@field type "video_url"
+---@field type "video_url"|"input_video"
 ---@field video_url { url: string }  a URL of the video (data: URLs too)
 
 ---@class openrouter.CacheControl
 ---@field type "ephemeral"
 ---@field ttl? string  "5m" or "1h"
 
----A message of a chat request.  `content` is a string or a list of parts;
----`tool_call_id` answers a tool call (role "tool"); `tool_calls`,
----`reasoning` and `reasoning_details` come back in assistant messages and
----are sent again as they came.
+---A message of a chat request: the fields of every role's variant.  `content`
+---is a string or a list of parts (system and developer messages: text parts
+---only); `tool_call_id` answers a tool call (role "tool"); `tool_calls`,
+---`reasoning`, `reasoning_details`, `images` and `audio` come back in
+---assistant messages and are sent again as they came.
 ---@class openrouter.Message
 ---@field role openrouter.Role
 ---@field content? string|openrouter.ContentPart[]  nil (or openrouter.null) only for an assistant message that calls tools
@@ -155,6 +161,9 @@
 ---@field reasoning? string                     role "assistant"
 ---@field reasoning_details? openrouter.ReasoningDetail[]  role "assistant": send back unchanged
 ---@field refusal? string                       role "assistant"
+---@field model? string                         role "assistant": the model that wrote it
+---@field images? { image_url: { url: string } }[]  role "assistant": generated images
+---@field audio? { id?: string, data?: string, transcript?: string, expires_at?: integer }  role "assistant": audio output
 
 ------------------------------------------------------------------ tools
 
@@ -193,6 +202,7 @@
 ---@class openrouter.ResponseFormat
 ---@field type openrouter.ResponseFormatType
 ---@field json_schema? openrouter.JsonSchemaConfig  type "json_schema"
+---@field grammar? string                          type "grammar": the grammar the output follows
 
 -------------------------------------------------------------- reasoning
 
@@ -240,7 +250,6 @@
 ---@field max_price? openrouter.MaxPrice
 ---@field preferred_min_throughput? number|openrouter.Percentiles  tokens/s
 ---@field preferred_max_latency? number|openrouter.Percentiles     seconds
----@field experimental? table            passed through as given
 
 ------------------------------------------------------------------ plugins
 
