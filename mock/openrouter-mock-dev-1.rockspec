@@ -1,6 +1,8 @@
 -- The simulator as its own rock.  Paths are relative to the repository root:
 --   luarocks make --deps-mode=none mock/openrouter-mock-dev-1.rockspec
--- luv and lua-cjson may come from Debian (lua-luv, lua-cjson).
+-- luv and lua-cjson may come from Debian (lua-luv, lua-cjson); openrouter
+-- (the library: the simulator validates requests with its schemas) from
+-- this repository's openrouter-dev-1.rockspec.
 rockspec_format = "3.0"
 package = "openrouter-mock"
 version = "dev-1"
@@ -25,6 +27,7 @@ dependencies = {
   "lua >= 5.1",
   "luv",
   "lua-cjson",
+  "openrouter",
 }
 build = {
   type = "builtin",
@@ -33,8 +36,10 @@ build = {
     ["openrouter.mock.faults"] = "mock/lua/openrouter/mock/faults.lua",
     ["openrouter.mock.gen"] = "mock/lua/openrouter/mock/gen.lua",
     ["openrouter.mock.http"] = "mock/lua/openrouter/mock/http.lua",
+    ["openrouter.mock.instance"] = "mock/lua/openrouter/mock/instance.lua",
     ["openrouter.mock.json"] = "mock/lua/openrouter/mock/json.lua",
     ["openrouter.mock.models"] = "mock/lua/openrouter/mock/models.lua",
+    ["openrouter.mock.regex"] = "mock/lua/openrouter/mock/regex.lua",
     ["openrouter.mock.router"] = "mock/lua/openrouter/mock/router.lua",
     ["openrouter.mock.sse"] = "mock/lua/openrouter/mock/sse.lua",
   },
