@@ -367,6 +367,27 @@ describe("the simulator speaks OpenRouter's spec", function()
       assert.truthy(text:find('^{"zeta":%d+,"alpha":"[^"]*","mid":[a-z]+}$'), text)
     end)
 
+    it("gives up quickly on schemas that ask for the enormous or the impossible", function()
+      local t0 = os.clock()
+      for _, s in ipairs({
+        { type = "string", pattern = "^a{1000000000}$" },
+        { type = "string", pattern = "^(a{1000}){1000}$" },
+        { type = "string", minLength = 1e12 },
+        { type = "array", minItems = 1e12 },
+        { type = "number", multipleOf = 1e-300, minimum = 1e300 },
+        { type = "object", required = { "a" }, properties = { a = { ["$ref"] = "#" } } },
+      }) do
+        assert.is_nil(instance.generate(s, { seed = 1 }))
+      end
+      assert.is_true(os.clock() - t0 < 2)
+      -- the simulator still answers (an empty object)
+      local r = chat(user("openai/gpt-4o", "x", { response_format = { type = "json_schema",
+        json_schema = { name = "huge", schema = { type = "object", required = { "a" },
+          properties = { a = { type = "array", minItems = 1e12 } } } } } }))
+      assert.are.equal(200, r.status)
+      assert.are.equal("{}", decode(r.body).choices[1].message.content)
+    end)
+
     it("keeps numbers exact (a const beyond 15 digits reads back the same)", function()
       local s = { const = 9007199254740992 }
       assert.are.equal(9007199254740992, decode(mock_json.encode(instance.generate(s))))
@@ -587,6 +608,9 @@ describe("the simulator speaks OpenRouter's spec", function()
       if tags[id] then
         -- a provider slug (provider.only = { "deepinfra/turbo" })
         assert.is_nil(catalog[id])
+      elseif id:find("embed", 1, true) then
+        -- an embedding model: POST /embeddings knows it
+        assert.are.equal(200, post("/embeddings", { model = id, input = "hi" }).status, id)
       else
         local base = id:match("^(.-):[%w]+$") or id
         assert(catalog[id] or catalog[base] or id == "openrouter/auto",

@@ -37,6 +37,7 @@ local null = json.null
 M.MAX_DEPTH = 12      -- deeper than this, objects hold only required members
 M.SOFT_DEPTH = 3      -- deeper than this, the last branch of an anyOf/oneOf is tried first
 M.BUDGET = 20000      -- generation steps per instance
+M.MAX_SIZE = 65536    -- the most characters of a string, items of an array
 
 M.words = {
   "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit",
@@ -439,7 +440,13 @@ local function is_int(x) return x == floor(x) and x > -2 ^ 53 and x < 2 ^ 53 end
 
 -- Numbers -----------------------------------------------------------------------
 
+local function finite(x)
+  return x ~= nil and x == x and x ~= huge and x ~= -huge
+end
+
+-- The number as it reads back from the JSON text (nil when not finite).
 local function normal(x)
+  if not finite(x) then return nil end
   return tonumber(json.number(x))
 end
 
@@ -461,6 +468,7 @@ function G:number(flat, integer, variant)
       end
     end
   end
+  if step and not (finite(step) and step > 0) then return nil end
   if integer then
     if step == nil then
       step = 1
@@ -468,9 +476,11 @@ function G:number(flat, integer, variant)
       local n = 1
       while n < 1000 and not is_int(step * n) do n = n + 1 end
       step = normal(step * n)
+      if not step or step <= 0 then return nil end
     end
   end
   local function fits(v)
+    if not finite(v) then return false end
     if lo and (v < lo or (lo_ex and v == lo)) then return false end
     if hi and (v > hi or (hi_ex and v == hi)) then return false end
     return true
@@ -491,7 +501,7 @@ function G:number(flat, integer, variant)
     if not fits(v) and hi then
       n = floor(hi / step + 1e-9)
       v = normal(n * step)
-      if hi_ex and v >= hi then v = normal((n - 1) * step) end
+      if v and hi_ex and v >= hi then v = normal((n - 1) * step) end
     end
   else
     v = base
@@ -501,8 +511,8 @@ function G:number(flat, integer, variant)
     v = normal(v + (variant - 1))
     if not fits(v) and hi then v = hi_ex and normal((lo or hi - 2) / 2 + hi / 2) or hi end
   end
-  if integer and not is_int(v) then return nil end
   if not fits(v) then return nil end
+  if integer and not is_int(v) then return nil end
   return v
 end
 
@@ -542,7 +552,7 @@ end
 function G:string(flat, variant)
   local min_len = max_of(flat, "minLength") or 0
   local max_len = min_of(flat, "maxLength") or huge
-  if min_len > max_len then return nil end
+  if min_len > max_len or min_len > M.MAX_SIZE then return nil end
   local pattern, format
   for _, el in ipairs(flat) do
     if type(el.s.pattern) == "string" and not pattern then pattern = el.s.pattern end
@@ -561,20 +571,19 @@ function G:string(flat, variant)
     return s
   end
   if pattern then
-    local r = regex.parse(pattern)
+    local r = regex.parse(pattern, M.MAX_SIZE)
     if not r then return nil end
     local first
     for extra = 0, 40 do
       local s = r:generate(variant, extra)
-      if s then
-        local n = utf8_len(s)
-        if n >= min_len and n <= max_len then return s end
-        if n < min_len and not (r.anchored_start and r.anchored_end) then
-          return fit(s, r.anchored_end)
-        end
-        first = first or s
-        if n > max_len then break end
+      if not s then break end  -- longer will not help
+      local n = utf8_len(s)
+      if n >= min_len and n <= max_len then return s end
+      if n < min_len and not (r.anchored_start and r.anchored_end) then
+        return fit(s, r.anchored_end)
       end
+      first = first or s
+      if n > max_len then break end
     end
     return first
   end
@@ -630,7 +639,7 @@ function G:array(flat, variant, depth)
     if el.s.contains ~= nil then contains[#contains + 1] = { s = el.s.contains, p = el.p .. "/contains" } end
   end
   local need = math.max(min_items, #contains > 0 and 1 or 0)
-  if need > max_items then return nil end
+  if need > max_items or need > M.MAX_SIZE then return nil end
   local tuple_len = 0
   local open = false
   for _, el in ipairs(flat) do
@@ -809,7 +818,7 @@ function G:object(flat, variant, depth)
               for pat in pairs(el.s.patternProperties) do pats[#pats + 1] = pat end
               sort(pats)
               for _, pat in ipairs(pats) do
-                local r = regex.parse(pat)
+                local r = regex.parse(pat, M.MAX_SIZE)
                 local s = r and r:generate(i, 0)
                 if s and not chosen[s] and allowed(s) then name = s; break end
               end

@@ -309,7 +309,8 @@ end
 local R = {}
 R.__index = R
 
-local function gen_alt(alts, variant, extra, out)
+local function gen_alt(alts, variant, extra, out, limit)
+  if #out > limit then return false end
   local seq = alts[(variant - 1) % #alts + 1]
   for _, a in ipairs(seq) do
     local k = a.kind
@@ -320,13 +321,14 @@ local function gen_alt(alts, variant, extra, out)
       if not cp then return false end
       out[#out + 1] = utf8_char(cp)
     elseif k == "group" then
-      if not gen_alt(a.alt, variant, extra, out) then return false end
+      if not gen_alt(a.alt, variant, extra, out, limit) then return false end
     elseif k == "repeat" then
       local n = a.lo + extra
       if n > a.hi then n = a.hi end
       if n > a.lo + 64 then n = a.lo + 64 end
+      if n > limit then return false end
       for _ = 1, n do
-        if not gen_alt({ { a.atom } }, variant, extra, out) then return false end
+        if not gen_alt({ { a.atom } }, variant, extra, out, limit) then return false end
       end
     end
     -- start, end, empty: nothing to write
@@ -334,15 +336,17 @@ local function gen_alt(alts, variant, extra, out)
   return true
 end
 
---- A string matching the pattern (see the module comment), or nil.
+--- A string matching the pattern (see the module comment), or nil (also
+-- when the match would be longer than the parse's `limit` characters).
 function R:generate(variant, extra)
   local out = {}
-  if not gen_alt(self.alts, variant or 1, extra or 0, out) then return nil end
+  if not gen_alt(self.alts, variant or 1, extra or 0, out, self.limit) then return nil end
   return table.concat(out)
 end
 
 --- Parses a pattern; returns the generator, or nil and a message.
-function M.parse(pattern)
+-- `limit`: the longest string generate() builds (default 65536).
+function M.parse(pattern, limit)
   local p = setmetatable({ s = pattern, i = 1 }, P)
   local ok, alts = pcall(function()
     local a = p:alternation()
@@ -352,7 +356,7 @@ function M.parse(pattern)
   if not ok then
     return nil, type(alts) == "table" and alts.msg or tostring(alts)
   end
-  local r = setmetatable({ alts = alts }, R)
+  local r = setmetatable({ alts = alts, limit = limit or 65536 }, R)
   -- anchored when every alternative starts (ends) with ^ ($)
   r.anchored_start, r.anchored_end = true, true
   for _, seq in ipairs(alts) do
