@@ -25,7 +25,8 @@ $(foreach v,$(SAN_LUAS),$(eval $(call asan_rule,$(v))))
 # detection is valgrind's job (busted leaves through os.exit, so LSan would
 # list every live Lua object); ASan here hunts overflows, use-after-free and
 # undefined behaviour, and any report fails the run.
-test-asan: check-deps $(foreach v,$(SAN_LUAS),build/asan/$(v)/openrouter/core.so)
+# (the simulator the specs start loads the plain build: `build`)
+test-asan: check-deps build $(foreach v,$(SAN_LUAS),build/asan/$(v)/openrouter/core.so)
 	@rt=$$(clang -print-file-name=libclang_rt.asan-x86_64.so); \
 	ORC_BUILD=build/asan LD_PRELOAD="$$rt" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1 \

@@ -15,6 +15,12 @@
 -- any model answers with tool calls (until tool results follow it).  Reasoning (request `reasoning`,
 -- `include_reasoning`, a `:thinking` model, or a reasoning model) comes
 -- first, as delta.reasoning + delta.reasoning_details.
+-- With response_format json_schema, every model but mock/echo answers with
+-- an instance of the schema (instance.lua, seeded by X-Mock-Seed, else by
+-- the prompt); json_object: an object {"content": <the usual answer>}.
+-- The JSON text streams in pieces of up to 4 characters; max_tokens cuts it.
+-- ctx.text (POST /completions): a text_completion, choices[].text, no tools,
+-- no reasoning.
 local json = require("openrouter.mock.json")
 
 local M = {}
@@ -138,6 +144,35 @@ local function tool_name(tool)
   return type(f) == "table" and type(f.name) == "string" and f.name or "tool"
 end
 
+--- A legacy completions request (a `prompt`) as the chat request the
+-- router and the models understand: the prompt is the one user message (a
+-- list of prompts: joined by newlines; token lists: their numbers).
+function M.completion_as_chat(body)
+  local t = {}
+  for k, v in pairs(body) do t[k] = v end
+  local p = body.prompt
+  local text
+  if type(p) == "string" then
+    text = p
+  else
+    local parts = {}
+    for _, item in ipairs(type(p) == "table" and p or {}) do
+      if type(item) == "table" then
+        local nums = {}
+        for i, n in ipairs(item) do nums[i] = tostring(n) end
+        parts[#parts + 1] = concat(nums, " ")
+      else
+        parts[#parts + 1] = tostring(item)
+      end
+    end
+    text = concat(parts, type(p) == "table" and type(p[1]) == "number" and " " or "\n")
+  end
+  t.prompt = nil
+  t.tools, t.tool_choice = nil, nil
+  t.messages = { { role = "user", content = text } }
+  return t
+end
+
 --- The contents of the tool results after the last user message, joined
 -- by newlines, or nil when there are none (the model has not called yet).
 function M.tool_results(body)
@@ -215,20 +250,20 @@ function M.prepare(ctx)
   local model, e = cand.model, cand.endpoint
   local user_text = M.last_user_text(body)
   local c = setmetatable({
-    id = ctx.id, created = ctx.created, body = body,
+    id = ctx.id, created = ctx.created, body = body, text = ctx.text or nil,
     model = cand.response_model, provider = e.provider, endpoint = e,
     prompt_tokens = prompt_tokens(body), user_text = user_text,
     n_content = 0, cut = false,
   }, Comp)
   local want, hidden = reasoning_wanted(body, model, cand.variant)
-  if want then
+  if want and not ctx.text then
     local r = format("The user wrote %d characters. I will answer with %s.",
       #user_text, model.id == "mock/lorem" and "lorem ipsum" or "the same text")
     local pieces = {}
     for w in r:gmatch("%S+") do pieces[#pieces + 1] = (#pieces > 0 and " " or "") .. w end
     c.reasoning = { text = r, pieces = pieces, hidden = hidden }
   end
-  c.tools = plan_tools(body, model.id, user_text, ctx.id)
+  if not ctx.text then c.tools = plan_tools(body, model.id, user_text, ctx.id) end
   -- after tool results, echo models answer with the results
   if not c.tools then c.user_text = M.tool_results(body) or user_text end
 
@@ -248,7 +283,33 @@ function M.prepare(ctx)
     c.kind = "echo"
     c.limit = max_tokens
   end
+  -- structured outputs: JSON instead (mock/echo echoes on, so that a test
+  -- chooses the exact text, a wrong one included)
+  local rf = body.response_format
+  if not c.tools and model.id ~= "mock/echo" and type(rf) == "table"
+     and (rf.type == "json_schema" or rf.type == "json_object") then
+    local seed = tonumber(ctx.headers["x-mock-seed"] or "") or hash(user_text, hash(model.id))
+    c.user_text = M.structured_text(c, rf, seed)
+    c.kind = "echo"
+    c.limit = max_tokens
+    c.n_content, c.cut = 0, false
+  end
   return c
+end
+
+--- The JSON text a model answers to a response_format: for json_schema an
+-- instance of the schema (openrouter.mock.instance, seeded), for
+-- json_object (or a json_schema without a schema) an object holding what
+-- the model would have said.
+function M.structured_text(c, rf, seed)
+  local js = rf.json_schema
+  local s = rf.type == "json_schema" and type(js) == "table" and js.schema or nil
+  if type(s) == "table" or type(s) == "boolean" then
+    local value = require("openrouter.mock.instance").generate(s, { seed = seed })
+    if value ~= nil then return json.encode(value) end
+    return "{}"
+  end
+  return json.encode(json.object("content", c:full_content()))
 end
 
 --- Returns a function giving the next content piece, or nil at the end:
@@ -344,22 +405,29 @@ end
 
 -- Streaming ------------------------------------------------------------------
 
--- Chunk templates: HEAD .. delta .. TAIL
+-- Chunk templates: HEAD .. content .. TAIL; CLOSE ends the content part of
+-- a choice (the delta object of a chat chunk; nothing for a text one).
 function Comp:templates()
+  if self.text then
+    local head = concat({ 'data: {"id":"', self.id, '","provider":"', escape(self.provider),
+      '","model":"', escape(self.model), '","object":"text_completion","created":',
+      self.created, ',"choices":[{"index":0,"text":' })
+    return head, ',"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n', ""
+  end
   local head = concat({ 'data: {"id":"', self.id, '","provider":"', escape(self.provider),
     '","model":"', escape(self.model), '","object":"chat.completion.chunk","created":',
     self.created, ',"choices":[{"index":0,"delta":{"role":"assistant","content":' })
   local tail = '},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n'
-  return head, tail
+  return head, tail, "}"
 end
 
 --- Stream steps for the SSE writer (see sse.lua).  `fault` changes them;
 -- `on_end(finish_reason)` runs just before the last event is written.
 function Comp:stream_steps(fault, on_end)
-  local head, tail = self:templates()
+  local head, tail, close = self:templates()
   local steps = { ": OPENROUTER PROCESSING\n\n", head .. '""' .. tail }
 
-  if self.reasoning and not self.reasoning.hidden then
+  if self.reasoning and not self.reasoning.hidden and not self.text then
     for _, p in ipairs(self.reasoning.pieces) do
       local ep = escape(p)
       steps[#steps + 1] = concat({ head, '"","reasoning":"', ep,
@@ -418,13 +486,14 @@ function Comp:stream_steps(fault, on_end)
 
   local function finish_chunk()
     local fr = self:finish_reason()
-    return concat({ head, '""},"finish_reason":"', fr, '","native_finish_reason":"', fr,
+    return concat({ head, '""', close, ',"finish_reason":"', fr, '","native_finish_reason":"', fr,
       '","logprobs":null}]}\n\n' })
   end
+  local object = self.text and "text_completion" or "chat.completion.chunk"
   local function usage_chunk()
     if on_end then on_end(self:finish_reason()) end
     return concat({ 'data: {"id":"', self.id, '","provider":"', escape(self.provider), '","model":"',
-      escape(self.model), '","object":"chat.completion.chunk","created":', self.created,
+      escape(self.model), '","object":"', object, '","created":', self.created,
       ',"choices":[],"usage":', self:usage_json(), '}\n\n' })
   end
 
@@ -467,10 +536,11 @@ function Comp:stream_steps(fault, on_end)
     steps[#steps + 1] = { once = function()
       if on_end then on_end("error") end
       return concat({ 'data: {"id":"', self.id, '","provider":"', escape(self.provider),
-        '","model":"', escape(self.model), '","object":"chat.completion.chunk","created":',
+        '","model":"', escape(self.model), '","object":"', object, '","created":',
         self.created, ',"error":{"code":', code_json,
         ',"message":"Provider disconnected unexpectedly","metadata":{"provider_name":"',
-        escape(self.provider), '"}},"choices":[{"index":0,"delta":{"content":""},',
+        escape(self.provider), '"}},"choices":[{"index":0,',
+        self.text and '"text":"",' or '"delta":{"content":""},',
         '"finish_reason":"error","native_finish_reason":"error","logprobs":null}]}\n\n' })
     end }
     steps[#steps + 1] = { finish = true }
@@ -529,6 +599,15 @@ function Comp:response_json(fault)
       tool_calls[#tool_calls + 1] = O("id", c.id, "type", "function", "index", c.index,
         "function", O("name", c.name, "arguments", c.arguments))
     end
+  end
+  if self.text then
+    return json.encode(O(
+      "id", self.id, "provider", self.provider, "model", self.model,
+      "object", "text_completion", "created", self.created, "system_fingerprint", null,
+      "error", err,
+      "choices", A{ O("text", content, "index", 0, "logprobs", null, "finish_reason", fr,
+        "native_finish_reason", fr) },
+      "usage", json.raw(self:usage_json())))
   end
   message = O("role", "assistant", "content", self.tools and null or content, "refusal", null,
     "reasoning", reasoning, "reasoning_details", details, "tool_calls", tool_calls)

@@ -5,9 +5,12 @@
 --   print(srv.url)          -- http://127.0.0.1:PORT/api/v1
 --   uv.run()                -- serves until srv:close()
 --
--- Endpoints (under /api/v1): POST /chat/completions, GET /models,
--- GET /models/{author}/{slug}/endpoints, GET /generation?id=, GET /key,
--- GET /credits.  Request headers steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
+-- Endpoints (under /api/v1): POST /chat/completions, POST /completions,
+-- POST /embeddings, GET /models, GET /models/{author}/{slug}/endpoints,
+-- GET /generation?id=, GET /key, GET /credits.  Request bodies are checked
+-- with the openrouter library's validator (validate.lua): 400 in
+-- OpenRouter's error shape where the real API would.  Request headers
+-- steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
 -- X-Mock-Fault (see faults.lua), X-Mock-Seed, X-Mock-Down, X-Mock-Replay
 -- (a recorded response, see replay.lua).  Responses to
 -- chat requests carry X-Generation-Id, X-Mock-Route (provider slugs in the
@@ -21,6 +24,7 @@ local router = require("openrouter.mock.router")
 local faults = require("openrouter.mock.faults")
 local gen = require("openrouter.mock.gen")
 local replay = require("openrouter.mock.replay")
+local embed = require("openrouter.mock.embed")
 
 local M = {}
 
@@ -203,7 +207,8 @@ local function all_user_text(body)
   return table.concat(out, "\n")
 end
 
-local function chat(state, req, res, fault)
+-- The decoded JSON object of a POST body, or nil after answering 400.
+local function json_body(req, res)
   local body, err = json.decode(req.body or "")
   if body == nil then
     return send_error(res, 400, "Invalid JSON in request body: " .. tostring(err))
@@ -211,6 +216,20 @@ local function chat(state, req, res, fault)
   if type(body) ~= "table" then
     return send_error(res, 400, "Request body must be a JSON object")
   end
+  return body
+end
+
+-- Chat completions, and legacy completions (`legacy`: a `prompt` for
+-- `messages`, a text_completion back).
+local function chat(state, req, res, fault, legacy)
+  local body = json_body(req, res)
+  if not body then return end
+  local errors
+  if legacy then errors = state.validate.completions(body) else errors = state.validate.chat(body) end
+  if errors then
+    return send_error(res, 400, state.validate.error_parts(errors))
+  end
+  if legacy then body = gen.completion_as_chat(body) end
   if body.messages == nil and body.prompt == nil then
     return send_error(res, 400, 'Input required: specify "prompt" or "messages"')
   end
@@ -250,7 +269,8 @@ local function chat(state, req, res, fault)
 
   local id = new_id(state)
   local created = os.time()
-  local comp = gen.prepare{ body = body, headers = h, cand = chosen, id = id, created = created }
+  local comp = gen.prepare{ body = body, headers = h, cand = chosen, id = id, created = created,
+    text = legacy }
   local stream = body.stream == true
   local rec = {
     id = id, upstream_id = "up-" .. id:sub(5), model = comp.model, provider = comp.provider,
@@ -357,6 +377,21 @@ local function chat(state, req, res, fault)
   end
 end
 
+-- Embeddings -----------------------------------------------------------------------
+
+local function embeddings(state, req, res)
+  local body = json_body(req, res)
+  if not body then return end
+  local errors = state.validate.embeddings(body)
+  if errors then
+    return send_error(res, 400, state.validate.error_parts(errors))
+  end
+  local text, cost_or_status, message = embed.respond(body, new_id(state))
+  if not text then return send_error(res, cost_or_status, message) end
+  state.usage = state.usage + cost_or_status
+  res:send(200, nil, text)
+end
+
 -- Dispatch -------------------------------------------------------------------------
 
 local function handler(state)
@@ -393,7 +428,7 @@ local function handler(state)
     end
 
     local known = { ["/chat/completions"] = "POST", ["/generation"] = "GET",
-      ["/key"] = "GET", ["/credits"] = "GET" }
+      ["/key"] = "GET", ["/credits"] = "GET", ["/completions"] = "POST", ["/embeddings"] = "POST" }
     if not known[sub] then
       return send_error(res, 404, "Not Found: " .. path)
     end
@@ -405,6 +440,10 @@ local function handler(state)
     end
     if sub == "/chat/completions" then
       return chat(state, req, res, fault)
+    elseif sub == "/completions" then
+      return chat(state, req, res, fault, true)
+    elseif sub == "/embeddings" then
+      return embeddings(state, req, res)
     elseif sub == "/generation" then
       return get_generation(state, req, res)
     elseif sub == "/key" then
@@ -421,12 +460,21 @@ end
 -- port (0: a free one), log (function(line) or nil), delay_ms (the
 -- X-Mock-Delay-Ms of requests that do not send one; default 0), replay_dir
 -- (where X-Mock-Replay finds recordings; without it the header is refused).
--- Returns an object { url, host, port, close = function }, or nil, err.
+-- Returns an object { url, host, port, close = function }, or nil, err
+-- (also when the openrouter library, which validates requests, cannot be
+-- loaded: the simulator never serves without validation).
 function M.start(opts)
   opts = opts or {}
   local state = new_state()
   state.delay_ms = opts.delay_ms
   state.replay_dir = opts.replay_dir
+  local ok, validate = pcall(require, "openrouter.mock.validate")
+  if ok then ok, validate = pcall(function()
+    validate.check_library()
+    return validate
+  end) end
+  if not ok then return nil, tostring(validate) end
+  state.validate = validate
   local server, err = http.listen{
     host = opts.host or "127.0.0.1", port = opts.port or 0,
     handler = handler(state), log = opts.log,

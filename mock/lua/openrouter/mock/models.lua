@@ -111,6 +111,48 @@ local catalog = {
     },
   },
   {
+    id = "openai/gpt-4o-mini", name = "OpenAI: GPT-4o-mini", created = 1721260800,
+    description = "GPT-4o mini (simulated).", context_length = 128000, tokenizer = "GPT",
+    input_modalities = { "text", "image", "file" }, distillable = false,
+    endpoints = {
+      ep{ provider = "OpenAI", tag = "openai", prompt = 0.15, completion = 0.6, throughput = 90, latency = 0.4,
+          context_length = 128000, max_completion_tokens = 16384, is_moderated = true,
+          params = set(BASE, TOOLS, FORMAT, LOGPROBS, { "logit_bias", "max_completion_tokens" }) },
+      ep{ provider = "Azure", tag = "azure", prompt = 0.15, completion = 0.6, throughput = 130, latency = 0.6,
+          zdr = true, context_length = 128000, max_completion_tokens = 16384, is_moderated = true,
+          params = set(BASE, TOOLS, FORMAT, { "logit_bias", "max_completion_tokens" }) },
+    },
+  },
+  {
+    id = "anthropic/claude-sonnet-4", name = "Anthropic: Claude Sonnet 4", created = 1747930371,
+    description = "Claude Sonnet 4 (simulated).", context_length = 200000, tokenizer = "Claude",
+    input_modalities = { "text", "image", "file" }, distillable = false,
+    endpoints = {
+      ep{ provider = "Anthropic", tag = "anthropic", prompt = 3, completion = 15, throughput = 60, latency = 1.2,
+          context_length = 200000, max_completion_tokens = 64000, is_moderated = true,
+          params = set(BASE, TOOLS, REASONING, { "top_k", "structured_outputs" }) },
+      ep{ provider = "Google", tag = "google-vertex", prompt = 3, completion = 15, throughput = 55,
+          latency = 1.5, zdr = true, context_length = 200000, max_completion_tokens = 64000,
+          params = set(BASE, TOOLS, REASONING, { "top_k" }) },
+      ep{ provider = "Amazon Bedrock", tag = "amazon-bedrock", prompt = 3, completion = 15, throughput = 45,
+          latency = 1.8, zdr = true, context_length = 200000, max_completion_tokens = 64000,
+          params = set(BASE, TOOLS, REASONING, { "top_k" }) },
+    },
+  },
+  {
+    id = "google/gemini-2.5-flash", name = "Google: Gemini 2.5 Flash", created = 1750172488,
+    description = "Gemini 2.5 Flash (simulated).", context_length = 1048576, tokenizer = "Gemini",
+    input_modalities = { "text", "image", "file", "audio", "video" }, distillable = false,
+    endpoints = {
+      ep{ provider = "Google", tag = "google-vertex", prompt = 0.3, completion = 2.5, throughput = 110,
+          latency = 0.5, zdr = true, context_length = 1048576, max_completion_tokens = 65535,
+          params = set(BASE, TOOLS, FORMAT, REASONING, { "max_completion_tokens" }) },
+      ep{ provider = "Google AI Studio", tag = "google-ai-studio", prompt = 0.3, completion = 2.5,
+          throughput = 140, latency = 0.4, data_collection = "allow", context_length = 1048576,
+          max_completion_tokens = 65535, params = set(BASE, TOOLS, FORMAT, REASONING, { "max_completion_tokens" }) },
+    },
+  },
+  {
     id = "mistralai/mixtral-8x7b-instruct", name = "Mistral: Mixtral 8x7B Instruct", created = 1702166400,
     description = "Mixtral 8x7B Instruct (simulated).", context_length = 32768, tokenizer = "Mistral",
     distillable = true,
@@ -320,7 +362,7 @@ function M.models_json(filter_param)
       "pricing", O("prompt", "-1", "completion", "-1"),
       "top_provider", O("context_length", null, "max_completion_tokens", null, "is_moderated", false),
       "per_request_limits", null,
-      "supported_parameters", A(union_params(catalog[5].endpoints)),
+      "supported_parameters", A(union_params(M.by_id["openai/gpt-4o"].endpoints)),
       "default_parameters", O("temperature", null, "top_p", null, "frequency_penalty", null))
   end
   return json.encode(O("data", data))
