@@ -11,6 +11,7 @@ local errors = require("openrouter.errors")
 local http_errors = require("openrouter.http_errors")
 local async = require("openrouter.async")
 local accumulator = require("openrouter.accumulator")
+local checks = require("openrouter.checks")
 
 local decode = cjson.decode
 local concat = table.concat
@@ -251,11 +252,8 @@ end
 ---@param opts table|nil
 ---@return fun(): string|nil
 function Stream:text(opts)
-  local ms = opts and opts.coalesce_ms
-  if ms ~= nil and (type(ms) ~= "number" or ms < 0) then
-    error("stream:text: 'coalesce_ms' must be a number >= 0", 2)
-  end
-  return M.texts(self, (ms or 0) / 1000)
+  opts = checks.options(opts, "stream:text", 2, checks.TEXT)
+  return M.texts(self, (opts.coalesce_ms or 0) / 1000)
 end
 
 --- Read to the end and return the accumulated response, or nil and the
@@ -326,6 +324,9 @@ function M.open(client, start, policy)
     _acc = accumulator.new(), _done_seen = false, _after_done = 0, _ended = false,
   }, Stream)
 end
+
+-- every public method checks its self: stream.result() raises "use stream:result(...)"
+checks.methods(Stream, "stream")
 
 M.Stream = Stream
 return M
