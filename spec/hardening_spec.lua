@@ -495,6 +495,23 @@ describe("hardening", function()
       c:close()
     end)
 
+    it("a certificate that cannot be verified, or a CA file that is missing, is not retried", function()
+      local proxy = require("support.tls_proxy").start(srv.url)
+      local ok, why = pcall(function()
+        for _, o in ipairs({ {}, { ca_file = "/nonexistent/ca.pem" } }) do
+          o.base_url, o.api_key, o.max_retries = proxy.url, KEY, 2
+          local t0 = core.now()
+          local _, err = openrouter.new(o):chat(req())
+          assert.are.equal("network", err.kind)
+          assert.is_false(err.retryable, err.message)
+          assert.are.equal(1, #err.attempts)
+          assert.truthy(core.now() - t0 < 0.4, "no backoff")
+        end
+      end)
+      proxy.stop()
+      assert(ok, why)
+    end)
+
     it("a malformed URL or an unsupported scheme is not retried", function()
       local c = client{ max_retries = 2 }
       for _, url in ipairs({ "ftp://127.0.0.1:1/api/v1", "http://exa mple.com/api/v1" }) do
