@@ -50,6 +50,7 @@ build = {
     ["openrouter.accumulator"] = "lua/openrouter/accumulator.lua",
     ["openrouter.async"] = "lua/openrouter/async.lua",
     ["openrouter.callbacks"] = "lua/openrouter/callbacks.lua",
+    ["openrouter.checks"] = "lua/openrouter/checks.lua",
     ["openrouter.client"] = "lua/openrouter/client.lua",
     ["openrouter.conversation"] = "lua/openrouter/conversation.lua",
     ["openrouter.errors"] = "lua/openrouter/errors.lua",

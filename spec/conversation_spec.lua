@@ -49,7 +49,7 @@ describe("conversations", function()
     assert.truthy(msg(function() conv:say("x", "fast") end):find("options must be a table"))
     assert.truthy(msg(function() conv:say("x", { messages = {} }) end):find("belongs to the conversation"))
     local tconv = client:conversation{ model = "mock/echo", tools = { weather() } }
-    assert.truthy(msg(function() tconv:say("x", { max_steps = 0 }) end):find("'max_steps' must be a positive integer"))
+    assert.truthy(msg(function() tconv:say("x", { max_steps = 0 }) end):find("'max_steps' must be an integer >= 1"))
     assert.equal(0, #conv.messages)
   end)
 

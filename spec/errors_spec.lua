@@ -38,6 +38,15 @@ describe("errors", function()
       tostring(errors.new{ kind = "api", code = 502, message = "x", metadata = { raw = "a\0b" } }))
   end)
 
+  it("validation merges duplicate entries (same path and message), keeping the first place", function()
+    local v = errors.validation({
+      { path = "a", message = "x" }, { path = "b", message = "y" }, { path = "a", message = "x" },
+      { path = "a", message = "z" },
+    })
+    assert.are.same({ { path = "a", message = "x" }, { path = "b", message = "y" }, { path = "a", message = "z" } },
+      v.errors)
+  end)
+
   it("raises the object itself inside pcall", function()
     local e = errors.new{ kind = "timeout", message = "idle timeout", which = "idle" }
     local ok, got = pcall(errors.raise, e)

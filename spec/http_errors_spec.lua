@@ -147,4 +147,22 @@ describe("errors.cancelled", function()
     assert.is_false(e.retryable)
     assert.is_true(errors.is(e))
   end)
+  it("a malformed URL or unsupported scheme is a validation error, never retried", function()
+    local e = http_errors.response(fake_req{}, { status = 0, kind = "url", which = "Unsupported protocol",
+                                                 message = "Protocol \"ftp\" not supported" })
+    assert.are.equal("validation", e.kind)
+    assert.are.equal("url", e.errors[1].path)
+    assert.is_false(e.retryable)
+  end)
+
+  it("a permanent network failure (bad CA file, rejected certificate) is not retryable", function()
+    local e = http_errors.response(fake_req{}, { status = 0, kind = "network", which = "SSL peer certificate",
+                                                 message = "certificate rejected", permanent = true })
+    assert.are.equal("network", e.kind)
+    assert.is_false(e.retryable)
+    local t = http_errors.response(fake_req{}, { status = 0, kind = "network", which = "EMFILE",
+                                                 message = "out of file descriptors" })
+    assert.are.equal("EMFILE", t.code)
+    assert.is_true(t.retryable)
+  end)
 end)

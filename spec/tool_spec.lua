@@ -283,10 +283,10 @@ describe("tool runs", function()
       for _, bad in ipairs{ 0, -1, 1.5, "3", math.huge, true } do
         local ok, msg = pcall(client.chat, client, r, { max_steps = bad })
         assert.is_false(ok)
-        assert.truthy(tostring(msg):find("'max_steps' must be a positive integer", 1, true))
+        assert.truthy(tostring(msg):find("'max_steps' must be an integer >= 1", 1, true))
         ok, msg = pcall(client.stream, client, r, { max_steps = bad })
         assert.is_false(ok)
-        assert.truthy(tostring(msg):find("'max_steps' must be a positive integer", 1, true))
+        assert.truthy(tostring(msg):find("'max_steps' must be an integer >= 1", 1, true))
       end
       local ok, msg = pcall(client.chat, client, r, { on_tool_call = "print" })
       assert.is_false(ok)

@@ -10,6 +10,7 @@
 */
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "lua.h"
@@ -80,13 +81,31 @@ static int opt_bool (lua_State *L, int t, const char *k) {
 
 /* ------------------------------------------------------------- multi */
 
-/* core.multi_new() -> multi.  [-0, +1, m] */
+static long opt_count (lua_State *L, int t, const char *k) {
+  double v = opt_number(L, t, k, 0);
+  if (!(v >= 0 && v <= 1e9)) luaL_error(L, "option '%s' must be a count >= 0", k);
+  return (long)v;
+}
+
+/* core.multi_new([opts]) -> multi.  [-0, +1, m]
+** opts: max_connections (open at once; more requests queue), max_idle
+** (idle connections kept), idle_age (seconds an idle connection may wait
+** to be reused); absent or 0: libcurl's default. */
 static int lmulti_new (lua_State *L) {
   const char *err = NULL;
-  lmulti *m = (lmulti *)orc_newuserdata(L, sizeof(lmulti));
+  orc_pool pool;
+  lmulti *m;
+  memset(&pool, 0, sizeof(pool));
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    pool.max_connections = opt_count(L, 1, "max_connections");
+    pool.max_idle = opt_count(L, 1, "max_idle");
+    pool.idle_age = opt_count(L, 1, "idle_age");
+  }
+  m = (lmulti *)orc_newuserdata(L, sizeof(lmulti));
   memset(m, 0, sizeof(*m));
   luaL_setmetatable(L, MULTI_MT);
-  if (orc_multi_init(&m->mu, &err) != 0) return luaL_error(L, "%s", err);
+  if (orc_multi_init(&m->mu, &pool, &err) != 0) return luaL_error(L, "%s", err);
   m->open = 1;
   return 1;
 }
@@ -261,7 +280,7 @@ static long req_status (lreq *q) {
 }
 
 static const char *const kinds[] = {
-  NULL, "network", "timeout", "cancelled", "protocol"
+  NULL, "network", "timeout", "cancelled", "protocol", "url"
 };
 
 static const char *const modes[] = { "undecided", "sse", "body" };
@@ -281,10 +300,14 @@ static void set_header (lua_State *L, const orc_req *r, const char *k,
 ** Lua layer needs at that point, read in one call:
 **   { status=, mode= "sse"|"body"|"undecided", clean=, bytes=,
 **     request_id= (X-Generation-Id), content_type=,
-**     kind=, message=, which= }     -- the last three only when it failed
-** kind: "network" | "timeout" | "cancelled" | "protocol"; which: the
-** timeout or limit that fired (for "network": libcurl's reason).  A
-** request closed while it ran ended as cancelled.  [-0, +1, m]
+**     kind=, message=, which=, permanent= }   -- only when it failed
+** kind: "network" | "timeout" | "cancelled" | "protocol" | "url" (the URL
+** is malformed or its scheme unsupported: nothing was sent); which: the
+** timeout or limit that fired (for "network" and "url": libcurl's reason,
+** or "EMFILE"/"ENFILE" when the process ran out of file descriptors);
+** permanent: retrying cannot help (a bad CA file, a rejected
+** certificate...).  A request closed while it ran ended as cancelled.
+** [-0, +1, m]
 */
 static int lreq_outcome (lua_State *L) {
   lreq *q = check_req(L);
@@ -293,7 +316,7 @@ static int lreq_outcome (lua_State *L) {
     lua_pushnil(L);
     return 1;
   }
-  lua_createtable(L, 0, 9);
+  lua_createtable(L, 0, 10);
   lua_pushinteger(L, (lua_Integer)req_status(q));
   lua_setfield(L, -2, "status");
   lua_pushstring(L, modes[r->mode]);
@@ -314,6 +337,10 @@ static int lreq_outcome (lua_State *L) {
     if (r->err_which) {
       lua_pushstring(L, r->err_which);
       lua_setfield(L, -2, "which");
+    }
+    if (r->err_permanent) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "permanent");
     }
   }
   return 1;
@@ -514,6 +541,18 @@ static int l_sleep (lua_State *L) {
   return 0;
 }
 
+/* core.fd_limit() -> the process's soft limit on open file descriptors
+** (RLIMIT_NOFILE), or nil when there is none.  [-0, +1, -] */
+static int l_fd_limit (lua_State *L) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushnumber(L, (lua_Number)rl.rlim_cur);
+  return 1;
+}
+
 static const luaL_Reg multi_methods[] = {
   { "request", lmulti_request },
   { "perform", lmulti_perform },
@@ -558,4 +597,6 @@ void orc_open_transport (lua_State *L) {
   lua_setfield(L, -2, "now");
   lua_pushcfunction(L, l_sleep);
   lua_setfield(L, -2, "sleep");
+  lua_pushcfunction(L, l_fd_limit);
+  lua_setfield(L, -2, "fd_limit");
 }

@@ -6,14 +6,24 @@
 ** An event record in orc_req.events is three size_t lengths (type, data,
 ** id) followed by the three byte strings, unaligned (read with memcpy).
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "transport.h"
 #include "orc.h"
+
+/* CURLOPT_PREREQFUNCTION tells when a request got its connection (7.80);
+** CURLOPT_MAXAGE_CONN bounds how long an idle one is reused (7.65). */
+#define ORC_HAVE_PREREQ (LIBCURL_VERSION_NUM >= 0x075000)
+#define ORC_HAVE_MAXAGE (LIBCURL_VERSION_NUM >= 0x074100)
 
 #define HEAD_BYTES 512      /* body prefix kept for diagnostics */
 
@@ -169,11 +179,58 @@ static size_t on_header (char *ptr, size_t size, size_t nmemb, void *ud) {
   return size * nmemb;
 }
 
+#if ORC_HAVE_PREREQ
+/* The request has its connection (new or reused, TLS done) and is about
+** to be sent: from now on first_byte and idle count.  A request queued
+** behind max_connections or still connecting is not "silent". */
+static int on_prereq (void *ud, char *conn_primary_ip, char *conn_local_ip,
+                      int conn_primary_port, int conn_local_port) {
+  orc_req *r = (orc_req *)ud;
+  (void)conn_primary_ip;
+  (void)conn_local_ip;
+  (void)conn_primary_port;
+  (void)conn_local_port;
+  r->t_ready = r->t_last = orc_now();
+  return CURL_PREREQFUNC_OK;
+}
+#endif
+
+/* libcurl opens sockets through here, so that a socket() that fails is
+** remembered with its errno: libcurl (7.88) reports it only as "Couldn't
+** connect to server", with CURLINFO_OS_ERRNO 0.  Sockets are close-on-exec:
+** a host that spawns processes (Neovim jobs) does not leak them. */
+static curl_socket_t on_opensocket (void *ud, curlsocktype purpose,
+                                    struct curl_sockaddr *a) {
+  orc_req *r = (orc_req *)ud;
+  curl_socket_t fd;
+  (void)purpose;
+#ifdef SOCK_CLOEXEC
+  fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  if (fd == CURL_SOCKET_BAD && errno == EINVAL)
+#endif
+  {
+    fd = socket(a->family, a->socktype, a->protocol);
+    if (fd != CURL_SOCKET_BAD) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  if (fd == CURL_SOCKET_BAD) r->sock_errno = errno;
+  else if (r->multi != NULL) r->multi->nsockets++;
+  return fd;
+}
+
+/* Every socket of ours is closed through here (its data is the multi: a
+** connection outlives the request that opened it). */
+static int on_closesocket (void *ud, curl_socket_t fd) {
+  orc_multi *mu = (orc_multi *)ud;
+  if (mu->nsockets > 0) mu->nsockets--;
+  return close(fd);
+}
+
 /* -------------------------------------------------------------- multi */
 
-int orc_multi_init (orc_multi *mu, const char **err) {
+int orc_multi_init (orc_multi *mu, const orc_pool *pool, const char **err) {
   static int global_done = 0;
   memset(mu, 0, sizeof(*mu));
+  if (pool != NULL) mu->pool = *pool;
   if (!global_done) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
       *err = "curl_global_init failed";
@@ -186,6 +243,12 @@ int orc_multi_init (orc_multi *mu, const char **err) {
     *err = "curl_multi_init failed";
     return -1;
   }
+  /* past the limit, libcurl queues a request until a connection frees up */
+  mu->limit = mu->pool.max_connections;
+  if (mu->limit > 0)
+    curl_multi_setopt(mu->m, CURLMOPT_MAX_TOTAL_CONNECTIONS, mu->limit);
+  if (mu->pool.max_idle > 0)
+    curl_multi_setopt(mu->m, CURLMOPT_MAXCONNECTS, mu->pool.max_idle);
   return 0;
 }
 
@@ -279,6 +342,12 @@ int orc_req_init (orc_req *r, const orc_req_opts *o, const char **err) {
 #else
   curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)r);
+#if ORC_HAVE_PREREQ
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, (void *)r);
+#endif
   if (o->to.connect > 0)
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(o->to.connect * 1000));
   if (o->body != NULL) {
@@ -306,6 +375,12 @@ int orc_req_start (orc_req *r, orc_multi *mu, const char **err) {
     *err = "request already started";
     return -1;
   }
+  curl_easy_setopt(r->easy, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+  curl_easy_setopt(r->easy, CURLOPT_CLOSESOCKETDATA, (void *)mu);
+#if ORC_HAVE_MAXAGE
+  if (mu->pool.idle_age > 0)
+    curl_easy_setopt(r->easy, CURLOPT_MAXAGE_CONN, mu->pool.idle_age);
+#endif
   if (curl_multi_add_handle(mu->m, r->easy) != CURLM_OK) {
     *err = "curl_multi_add_handle failed";
     return -1;
@@ -316,6 +391,9 @@ int orc_req_start (orc_req *r, orc_multi *mu, const char **err) {
   mu->list = r;
   r->state = ORC_REQ_RUNNING;
   r->t_start = r->t_last = orc_now();
+#if !ORC_HAVE_PREREQ
+  r->t_ready = r->t_start;      /* no way to tell: count from the start */
+#endif
   return 0;
 }
 
@@ -372,8 +450,68 @@ void orc_req_free (orc_req *r) {
   buf_free(&r->head);
 }
 
+/* Failures that trying again cannot cure: the local configuration (a CA
+** file, a client certificate, a feature not built in) or a server
+** certificate that was rejected. */
+static int permanent (CURLcode code) {
+  switch (code) {
+  case CURLE_NOT_BUILT_IN: case CURLE_FUNCTION_NOT_FOUND:
+  case CURLE_BAD_FUNCTION_ARGUMENT: case CURLE_UNKNOWN_OPTION:
+  case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_CRL_BADFILE:
+  case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* A connect that failed because the process ran out of file descriptors:
+** say so (libcurl says "Couldn't connect to server").  1 when it was. */
+static int out_of_descriptors (orc_req *r) {
+  long os_errno = r->sock_errno;
+  struct rlimit rl;
+  char msg[CURL_ERROR_SIZE + 160];
+  if (os_errno == 0) curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+  if (os_errno != EMFILE && os_errno != ENFILE) return 0;
+  if (os_errno == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+      rl.rlim_cur != RLIM_INFINITY)
+    snprintf(msg, sizeof(msg), "out of file descriptors (EMFILE: the process "
+             "may open %lu; lower max_connections or raise ulimit -n)",
+             (unsigned long)rl.rlim_cur);
+  else
+    snprintf(msg, sizeof(msg), "out of file descriptors (%s)",
+             os_errno == EMFILE ? "EMFILE" : "ENFILE: the system's limit");
+  set_error(r, ORC_ERR_NETWORK, os_errno == EMFILE ? "EMFILE" : "ENFILE", msg);
+  return 1;
+}
+
+#define MAX_REQUEUES 16
+
+/* The process ran out of descriptors while this multi holds connections
+** of its own: lower the multi's limit to the connections it has, and put
+** the request back in libcurl's queue (nothing was sent) to wait for one
+** of them.  1 when it was put back; 0: report the failure. */
+static int requeue (orc_req *r) {
+  orc_multi *mu = r->multi;
+  if (mu == NULL || mu->nsockets <= 0 || r->requeues >= MAX_REQUEUES) return 0;
+  if (mu->limit == 0 || mu->nsockets < mu->limit) {
+    mu->limit = mu->nsockets;
+    curl_multi_setopt(mu->m, CURLMOPT_MAX_TOTAL_CONNECTIONS, mu->limit);
+  }
+  curl_multi_remove_handle(mu->m, r->easy);
+  r->sock_errno = 0;
+  r->curl_err[0] = '\0';
+  if (curl_multi_add_handle(mu->m, r->easy) != CURLM_OK) return 0;
+  r->requeues++;
+  return 1;
+}
+
 /* A transfer that libcurl finished, successfully or not. */
 static void finish_req (orc_req *r, CURLcode code) {
+  if (code == CURLE_COULDNT_CONNECT && r->sock_errno == EMFILE && requeue(r)) return;
   end_req(r);
   if (code == CURLE_OK) {
     if (r->mode == ORC_MODE_SSE) r->sse_clean = orc_sse_finish(&r->sse);
@@ -389,11 +527,18 @@ static void finish_req (orc_req *r, CURLcode code) {
       return;
     }
   }
+  if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
+    set_error(r, ORC_ERR_URL, curl_easy_strerror(code),
+              r->curl_err[0] ? r->curl_err : curl_easy_strerror(code));
+    return;
+  }
+  if (code == CURLE_COULDNT_CONNECT && out_of_descriptors(r)) return;
   {
     char msg[CURL_ERROR_SIZE + 64];
     snprintf(msg, sizeof(msg), "%s", r->curl_err[0] ? r->curl_err
                                      : curl_easy_strerror(code));
     set_error(r, ORC_ERR_NETWORK, curl_easy_strerror(code), msg);
+    r->err_permanent = permanent(code);
   }
 }
 
@@ -403,8 +548,12 @@ static double next_deadline (const orc_req *r, const char **which,
   double d = 0;
   *which = NULL;
   if (r->paused) return 0;
-  if (r->t_first_byte == 0 && r->to.first_byte > 0) {
-    d = r->t_start + r->to.first_byte;
+  if (r->t_ready == 0) {
+    /* queued for a connection or connecting: only total applies (and
+    ** libcurl's connect timeout) */
+  }
+  else if (r->t_first_byte == 0 && r->to.first_byte > 0) {
+    d = r->t_ready + r->to.first_byte;
     *which = "first_byte";
     *limit = r->to.first_byte;
   }

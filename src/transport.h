@@ -29,7 +29,9 @@ enum {               /* orc_req.err_kind */
   ORC_ERR_NETWORK,   /* connection failed, reset, TLS, DNS ... */
   ORC_ERR_TIMEOUT,   /* err_which names connect/first_byte/idle/total */
   ORC_ERR_CANCELLED,
-  ORC_ERR_PROTOCOL   /* a limit exceeded or an unparsable response */
+  ORC_ERR_PROTOCOL,  /* a limit exceeded or an unparsable response */
+  ORC_ERR_URL        /* the URL is malformed or its scheme unsupported:
+                     ** nothing was sent, and retrying cannot help */
 };
 
 enum {               /* orc_req.mode: where body bytes go */
@@ -55,6 +57,15 @@ typedef struct orc_timeouts {   /* seconds; 0 = none */
   double connect, first_byte, idle, total;
 } orc_timeouts;
 
+/* The connections of one multi (0 = libcurl's default for each). */
+typedef struct orc_pool {
+  long max_connections;  /* open at once, busy or idle; more requests queue
+                         ** (CURLMOPT_MAX_TOTAL_CONNECTIONS) */
+  long max_idle;         /* idle ones kept for reuse (CURLMOPT_MAXCONNECTS) */
+  long idle_age;         /* seconds an idle one may wait to be reused
+                         ** (CURLOPT_MAXAGE_CONN) */
+} orc_pool;
+
 struct orc_req {
   orc_multi *multi;             /* set while attached */
   orc_req *prev, *next;         /* the multi's list of attached requests */
@@ -63,6 +74,10 @@ struct orc_req {
   int stream;                   /* the caller asked for SSE */
   int state, mode, paused;
   int err_kind;
+  int err_permanent;            /* retrying cannot help (bad CA file,
+                                ** certificate rejected, ...) */
+  int sock_errno;               /* errno of the last socket() that failed */
+  int requeues;                 /* times put back in the queue after EMFILE */
   const char *err_which;        /* for timeouts: which one fired */
   char err_msg[CURL_ERROR_SIZE + 160];
   char curl_err[CURL_ERROR_SIZE];
@@ -70,6 +85,9 @@ struct orc_req {
   orc_limits lim;
   orc_timeouts to;
   double t_start, t_last, t_first_byte, t_done;   /* monotonic seconds */
+  double t_ready;               /* a connection is ready and the request
+                                ** goes out (0 while queued or connecting):
+                                ** first_byte and idle count from here */
   size_t bytes_in;              /* body bytes received */
   unsigned long comments;       /* SSE comment lines (keep-alives) seen */
   size_t nevents;               /* events queued in `events` */
@@ -83,6 +101,10 @@ struct orc_req {
 
 struct orc_multi {
   CURLM *m;
+  orc_pool pool;
+  long nsockets;                /* sockets of ours open now */
+  long limit;                   /* the connection limit in force: the
+                                ** pool's, or lower after EMFILE (0: none) */
   orc_req *list;                /* attached requests */
   int running;
   int socket_mode;              /* driven by socket_action, not perform */
@@ -109,8 +131,9 @@ typedef struct orc_req_opts {
 
 double orc_now (void);
 
-/* 0, or -1 with a message in *err. */
-int orc_multi_init (orc_multi *mu, const char **err);
+/* 0, or -1 with a message in *err.  `pool` may be NULL (libcurl's
+** defaults: no limit on connections). */
+int orc_multi_init (orc_multi *mu, const orc_pool *pool, const char **err);
 /* Detaches every request (they end as cancelled) and frees the handle. */
 void orc_multi_close (orc_multi *mu);
 

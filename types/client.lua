@@ -11,8 +11,8 @@
 
 ---Bytes.  Past a limit: a "protocol" error and the connection is closed.
 ---@class openrouter.Limits
----@field max_event? integer   one SSE event (default 1 MiB)
----@field max_body? integer    a response body (default 64 MiB)
+---@field max_event? integer   one SSE event (default 64 MiB: image output arrives in one event)
+---@field max_body? integer    a response body (default 256 MiB)
 ---@field max_header? integer  the response headers (default 64 KiB)
 
 ---@alias openrouter.LoopName "blocking"|"nvim"|"luv"|"ngx"|"manual"
@@ -33,6 +33,9 @@
 ---@field insecure? boolean         true turns TLS verification off (warns)
 ---@field debug? boolean|fun(line: string)  trace requests, events and timings (the key redacted); default OPENROUTER_DEBUG=1
 ---@field loop? openrouter.LoopName|openrouter.LoopAdapter  how waiting happens (default "blocking"; "ngx" inside OpenResty)
+---@field max_connections? integer  connections open at once, more requests queue (default 64, lower when ulimit -n is small; 0: no limit)
+---@field max_idle_connections? integer  idle connections kept for reuse (default 20)
+---@field idle_connection_timeout? number  seconds an idle connection may be reused after its last request (default 60)
 
 ---Options of one call (client:chat, client:stream, conversation turns).
 ---With any of on_chunk, on_text, on_done, on_error the call returns an
@@ -71,6 +74,9 @@
 ---@field ca_file? string
 ---@field ca_path? string
 ---@field insecure boolean
+---@field max_connections integer
+---@field max_idle_connections integer
+---@field idle_connection_timeout number
 local Client = {}
 
 ---A chat completion: the decoded response, or nil and an error object (an

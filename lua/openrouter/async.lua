@@ -24,6 +24,7 @@
 
 local errors = require("openrouter.errors")
 local job = require("openrouter.job")
+local checks = require("openrouter.checks")
 
 local M = {}
 
@@ -240,4 +241,8 @@ function M.spawn(fn, ...)
   return task
 end
 
+-- every public method checks its self: task.status() raises "use task:status(...)"
+checks.methods(Task, "task", job.Job)
+
+M.Task = Task
 return M

@@ -28,6 +28,7 @@
 local errors = require("openrouter.errors")
 local async = require("openrouter.async")
 local job = require("openrouter.job")
+local checks = require("openrouter.checks")
 local stream_mod = require("openrouter.stream")
 
 local M = {}
@@ -43,17 +44,14 @@ function M.wanted(opts)
   return false
 end
 
---- Split options into callbacks and the rest.  Misuse raises.
-function M.split(opts, fname)
+--- Split options (checked already: openrouter.checks) into callbacks and
+--- the rest.
+function M.split(opts)
   local cbs, plain = {}, {}
   for k, v in pairs(opts) do
     if CALLBACKS[k] then
-      if type(v) ~= "function" then error("client:" .. fname .. ": '" .. k .. "' must be a function", 3) end
       cbs[k] = v
     elseif k == "coalesce_ms" then
-      if type(v) ~= "number" or v < 0 then
-        error("client:" .. fname .. ": 'coalesce_ms' must be a number >= 0", 3)
-      end
       if v > 0 then cbs.coalesce = v / 1000 end
     else
       plain[k] = v
@@ -213,6 +211,9 @@ function M.chat(client, req, opts, cbs)
   h._task = client._loop.spawn(client, function() run_chat(h, req, opts) end)
   return h
 end
+
+-- every public method checks its self: handle.cancel() raises "use handle:cancel(...)"
+checks.methods(Handle, "handle", job.Job)
 
 M.Handle = Handle
 return M

@@ -16,6 +16,7 @@ local trace = require("openrouter.trace")
 local loop = require("openrouter.loop")
 local tool_mod = require("openrouter.tool")             -- hook: tool runs
 local structured = require("openrouter.structured")     -- hook: structured outputs
+local checks = require("openrouter.checks")
 
 local json = cjson.new()
 
@@ -25,6 +26,22 @@ M.USER_AGENT = "openrouter-lua/" .. core.version
 M.DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 M.DEFAULT_TIMEOUT = { connect = 10, idle = 60, total = 600 }
 M.DEFAULT_LIMITS = { max_event = 64 * 1048576, max_body = 256 * 1048576, max_header = 65536 }
+--- Connections: at most 64 open at once (more requests queue), 20 kept
+--- idle for reuse, each reused only within 60 s of its last request.  On a
+--- process allowed few file descriptors (ulimit -n), max_connections is
+--- at most half of what is left above 16: see M.default_max_connections.
+M.DEFAULT_POOL = { max_connections = 64, max_idle_connections = 20, idle_connection_timeout = 60 }
+
+--- The default max_connections: 64, or (ulimit -n - 16) / 2 when that is
+--- lower (at least 1), so that a starved process queues requests instead
+--- of running out of descriptors.
+---@return integer
+function M.default_max_connections()
+  local n = M.DEFAULT_POOL.max_connections
+  local limit = core.fd_limit()
+  if limit then n = math.max(1, math.min(n, math.floor((limit - 16) / 2))) end
+  return n
+end
 
 -- The API key lives here, not in the client table: it cannot show up in
 -- tostring(client), a dump of the client, or an error.
@@ -39,7 +56,7 @@ Client.__index = Client
 Client.__name = "openrouter.Client"
 
 function Client:__tostring()
-  return "openrouter.Client(" .. self.base_url .. ")"
+  return "openrouter.Client(" .. M.redact_url(self.base_url) .. ")"
 end
 
 local function merge(defaults, over)
@@ -49,48 +66,108 @@ local function merge(defaults, over)
   return t
 end
 
-local function check_opt(opts, name, kind)
-  local v = opts[name]
-  if v ~= nil and type(v) ~= kind then
-    error("openrouter.new: '" .. name .. "' must be a " .. kind, 3)
-  end
-  return v
+------------------------------------------------------------- base_url
+
+--- `url` with any user:password@ taken out: the one way a URL is printed.
+---@param url string
+---@return string
+function M.redact_url(url)
+  return (tostring(url):gsub("^(%a[%w+.%-]*://)[^/?#]*@", "%1"))
 end
 
---- Make a client. Every option is optional; see the README.
+--- Check a base URL: an absolute http:// or https:// URL with a host, no
+--- credentials, no query or fragment.  Returns scheme, host; or nil and
+--- what is wrong (the URL is never quoted with credentials in it).
+---@param url string
+---@return string|nil scheme
+---@return string host_or_problem
+function M.parse_base_url(url)
+  local scheme, rest = url:match("^(%a[%w+.%-]*)://(.*)$")
+  local authority = (rest or url):match("^[^/?#]*")
+  if authority:find("@", 1, true) then
+    return nil, "must not carry credentials (user:password@): the key belongs in api_key"
+  end
+  if url:find("[%s%c]") then return nil, "contains a space or a control character" end
+  if not scheme then
+    return nil, "is not an absolute http:// or https:// URL ('" .. url .. "' has no scheme)"
+  end
+  scheme = scheme:lower()
+  if scheme ~= "http" and scheme ~= "https" then
+    return nil, "must be an http:// or https:// URL, not " .. scheme .. "://"
+  end
+  if rest:find("[?#]") then return nil, "must not have a query or a fragment" end
+  local host, port = authority:match("^(%[[%x:.]+%])(.*)$")
+  if not host then host, port = authority:match("^([%w.%-_~%%]*)(.*)$") end
+  if host == nil or host == "" then return nil, "has no host" end
+  if port ~= "" then
+    local n = tonumber(port:match("^:(%d+)$"))
+    if not n or n < 1 or n > 65535 then return nil, "has a bad port '" .. port .. "'" end
+  end
+  return scheme, host:lower()
+end
+
+local function loopback(host)
+  return host == "localhost" or host:sub(-10) == ".localhost" or host == "[::1]"
+    or host:match("^127%.%d+%.%d+%.%d+$") ~= nil or host:match("^%[::ffff:127%.[%d.]+%]$") ~= nil
+end
+
+-- The host is OpenRouter's own: every endpoint needs a key there.
+local function openrouter_host(host)
+  return host == "openrouter.ai" or host:sub(-14) == ".openrouter.ai"
+end
+
+--- Make a client. Every option is optional; see the README.  Misuse (an
+--- unknown option, a wrong type, a bad base_url) raises.
 ---@param opts table|nil
 ---@return openrouter.Client
 function M.new(opts)
   if opts == nil then opts = {} end
-  if type(opts) ~= "table" then error("openrouter.new: options must be a table", 2) end
-  local key = check_opt(opts, "api_key", "string")
+  if type(opts) ~= "table" then error("openrouter.new: options must be a table (" .. checks.got(opts) .. ")", 2) end
+  if type(rawget(opts, "new")) == "function" then
+    error("openrouter.new: called as openrouter:new{...} (with a colon); use openrouter.new{...}", 2)
+  end
+  checks.client(opts, 2)
+  local key = opts.api_key
   if key == nil then key = os.getenv("OPENROUTER_API_KEY") end
-  local base = check_opt(opts, "base_url", "string") or os.getenv("OPENROUTER_BASE_URL")
-  if base == nil or base == "" then base = M.DEFAULT_BASE_URL end
-  base = base:gsub("/+$", "")
-  check_opt(opts, "timeout", "table")
-  check_opt(opts, "headers", "table")
-  check_opt(opts, "limits", "table")
-  local retries = check_opt(opts, "max_retries", "number") or 2
+  local base, from = opts.base_url, "base_url"
+  if base == nil then
+    base, from = os.getenv("OPENROUTER_BASE_URL"), "OPENROUTER_BASE_URL"
+    if base == "" then base = nil end
+  end
+  base = (base or M.DEFAULT_BASE_URL):gsub("/+$", "")
+  local scheme, host = M.parse_base_url(base)
+  if not scheme then error("openrouter.new: " .. from .. " " .. host, 2) end
   local adapter = loop.resolve(opts.loop, 2)
   local self = setmetatable({
     base_url = base,
-    app_url = check_opt(opts, "app_url", "string"),
-    app_title = check_opt(opts, "app_title", "string"),
+    app_url = opts.app_url,
+    app_title = opts.app_title,
     timeout = merge(M.DEFAULT_TIMEOUT, opts.timeout),
     limits = merge(M.DEFAULT_LIMITS, opts.limits),
-    max_retries = retries,
+    max_retries = opts.max_retries or 2,
     headers = merge({}, opts.headers),
     validate = opts.validate ~= false,
-    ca_file = check_opt(opts, "ca_file", "string"),
-    ca_path = check_opt(opts, "ca_path", "string"),
+    ca_file = opts.ca_file,
+    ca_path = opts.ca_path,
     insecure = opts.insecure == true,
-    _multi = core.multi_new(),
+    max_connections = opts.max_connections or M.default_max_connections(),
+    max_idle_connections = opts.max_idle_connections or M.DEFAULT_POOL.max_idle_connections,
+    idle_connection_timeout = opts.idle_connection_timeout or M.DEFAULT_POOL.idle_connection_timeout,
+    _host = host,
     _trace = trace.new(opts.debug, key),
   }, Client)
+  self._multi = core.multi_new{
+    max_connections = self.max_connections,
+    max_idle = self.max_idle_connections,
+    idle_age = math.ceil(self.idle_connection_timeout),
+  }
   loop.attach(self, adapter)          -- self._loop: every hook; self._loopstate
   if self.insecure then
     io.stderr:write("openrouter: WARNING: TLS certificate verification is off (insecure = true)\n")
+  end
+  if scheme == "http" and key ~= nil and key ~= "" and not loopback(host) then
+    io.stderr:write("openrouter: WARNING: the API key goes in cleartext over http:// to ", host,
+      " (use https://)\n")
   end
   secrets[self] = key
   return self
@@ -98,46 +175,75 @@ end
 
 ------------------------------------------------------------- internals
 
+-- HTTP token characters (RFC 9110 5.6.2): what a header name may hold.
+local NOT_TOKEN = "[^%w!#$%%&'*+%-.^_`|~]"
+
+-- The request's headers, merged by case-insensitive name: per call over
+-- client over defaults, one line each, in that order of first mention; a
+-- false value leaves the header out.  Returns the list of "Name: value"
+-- lines and whether an Authorization header is among them; or nil and a
+-- validation error (nothing is sent).
 local function header_list(self, opts, sse)
-  local list, bad = {}, nil
-  local function add(name, value)
-    value = tostring(value)
-    if name:find("[%c:]") or value:find("[\r\n%z]") then
-      bad = bad or name
-      return
+  local order, name_of, value_of = {}, {}, {}
+  local bad
+  local function set(name, value, source)
+    local low = name:lower()
+    if source and source[low] and source[low] ~= name then
+      bad = bad or { path = "headers." .. name, message = "the same header twice ('" .. source[low]
+        .. "' and '" .. name .. "'): header names are case-insensitive" }
     end
-    list[#list + 1] = name .. ": " .. value
+    if source then source[low] = name end
+    if name_of[low] == nil and value_of[low] == nil then order[#order + 1] = low end
+    name_of[low], value_of[low] = name, value
   end
   local key = secrets[self]
-  if key ~= nil and key ~= "" then add("Authorization", "Bearer " .. key) end
-  add("Content-Type", "application/json")
-  add("Accept", sse and "text/event-stream" or "application/json")
-  add("User-Agent", M.USER_AGENT)
-  if self.app_url then add("HTTP-Referer", self.app_url) end
+  if key ~= nil and key ~= "" then set("Authorization", "Bearer " .. key) end
+  set("Content-Type", "application/json")
+  set("Accept", sse and "text/event-stream" or "application/json")
+  set("User-Agent", M.USER_AGENT)
+  if self.app_url then set("HTTP-Referer", self.app_url) end
   if self.app_title then
-    add("X-OpenRouter-Title", self.app_title)
-    add("X-Title", self.app_title)
+    set("X-OpenRouter-Title", self.app_title)
+    set("X-Title", self.app_title)
   end
-  for name, value in pairs(self.headers) do add(name, value) end
-  if opts.headers then for name, value in pairs(opts.headers) do add(name, value) end end
-  if bad then
-    -- never echo the value: it may be the key
-    return nil, errors.validation({ {
-      path = "headers." .. tostring(bad):gsub("[%c]", "?"),
-      message = "header name or value contains CR, LF or NUL (header injection)",
-    } }, "invalid header")
+  for _, t in ipairs({ self.headers, opts.headers or {} }) do
+    local seen = {}
+    for name, value in pairs(t) do set(name, value, seen) end
   end
-  return list
+  local list, auth = {}, false
+  for _, low in ipairs(order) do
+    local name, value = name_of[low], value_of[low]
+    if value ~= false then
+      value = tostring(value)
+      -- never echo the value: it may be the key
+      if name == "" or name:find(NOT_TOKEN) then
+        local shown = name:gsub("%c", "?")
+        bad = bad or { path = "headers." .. shown, message = "'" .. shown .. "' is not a valid header name"
+          .. " (letters, digits and !#$%&'*+-.^_`|~ only; no spaces, colons, CR, LF or NUL)" }
+      elseif value:find("[\r\n%z]") then
+        bad = bad or { path = "headers." .. name,
+          message = "the value contains CR, LF or NUL (header injection)" }
+      end
+      list[#list + 1] = name .. ": " .. value
+      if low == "authorization" then auth = true end
+    end
+  end
+  if bad then return nil, errors.validation({ bad }, "invalid header") end
+  return list, auth
 end
 
 -- Start one HTTP request on the multi.  Returns the core request, or nil
 -- and a validation error (nothing sent).
 local function start(self, method, path, body, sse, opts)
-  local headers, err = header_list(self, opts, sse)
-  if not headers then return nil, err end
+  local headers, auth = header_list(self, opts, sse)
+  if not headers then return nil, auth end
+  if not auth and openrouter_host(self._host) then
+    return nil, errors.validation({ { path = "api_key", message = "no API key: set OPENROUTER_API_KEY, or pass"
+      .. " api_key to openrouter.new (" .. self._host .. " answers 401 without one)" } }, "cannot send")
+  end
   local to = merge(self.timeout, opts.timeout)
   local lim = merge(self.limits, opts.limits)
-  if self._trace then self._trace:request(method, self.base_url .. path, headers, body, sse) end
+  if self._trace then self._trace:request(method, M.redact_url(self.base_url) .. path, headers, body, sse) end
   local req = self._multi:request{
     url = self.base_url .. path,
     method = method ~= "POST" and method ~= "GET" and method or nil,
@@ -181,8 +287,8 @@ local function json_response(req, out)
 end
 
 -- One JSON request/response with retries.  Returns decoded body or nil, err.
+-- `opts` were checked by the public method (checks.call).
 function Client:_json(method, path, body, opts)
-  opts = opts or {}
   self._loop.check(self)
   local policy = retry.new(opts.max_retries or self.max_retries)
   -- opts._token (callback handles): { cancelled = bool, req = current request }
@@ -215,10 +321,52 @@ local function encode(tbl)
   return body
 end
 
+-- BEGIN cycle check.  DELETE this block (and its two calls: check_request,
+-- post_json) when the C JSON codec replaces lua-cjson: the codec reports a
+-- cycle with its path.  lua-cjson only says "excessive nesting (1001)".
+local function key_path(prefix, k)
+  if type(k) == "number" then return prefix .. "[" .. tostring(k) .. "]" end
+  if type(k) == "string" and k:match("^[%a_][%w_]*$") then
+    return prefix == "" and k or (prefix .. "." .. k)
+  end
+  return prefix .. "[" .. (type(k) == "string" and ("%q"):format(k) or tostring(k)) .. "]"
+end
+
+-- A validation error naming where `t` refers back to a table that holds
+-- it (the path where the cycle closes), else nil.  Shared tables that are
+-- not cyclic are fine.
+local function find_cycle(t)
+  local open = {}                  -- table -> its path, while it is being walked
+  local function walk(v, path, depth)
+    open[v] = path
+    if depth < 1000 then           -- deeper: lua-cjson's own nesting limit reports it
+      for k, x in pairs(v) do
+        if type(x) == "table" then
+          local p = key_path(path, k)
+          local back = open[x]
+          if back then
+            return { path = p, message = "cyclic table: refers back to "
+              .. (back == "" and "the request itself" or back) .. " (JSON cannot encode a cycle)" }
+          end
+          local e = walk(x, p, depth + 1)
+          if e then return e end
+        end
+      end
+    end
+    open[v] = nil
+    return nil
+  end
+  local e = walk(t, "", 0)
+  return e and errors.validation({ e }, "invalid request") or nil
+end
+-- END cycle check.
+
 local function check_request(self, req, opts, fname)
-  if type(req) ~= "table" then error("client:" .. fname .. ": request must be a table", 3) end
-  if opts ~= nil and type(opts) ~= "table" then error("client:" .. fname .. ": options must be a table", 3) end
-  opts = opts or {}
+  if type(req) ~= "table" then
+    error("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")", 3)
+  end
+  local cycle = find_cycle(req)
+  if cycle then return nil, cycle end
   local validate = opts.validate
   if validate == nil then validate = self.validate end
   if validate then
@@ -240,11 +388,12 @@ end
 ---@return table|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:chat(req, opts)
+  opts = checks.call(opts, "chat", true, 2)
+  if type(req) ~= "table" then error("client:chat: request must be a table (" .. checks.got(req) .. ")", 2) end
   if tool_mod.runnable(req) then return tool_mod.chat(self, req, opts) end  -- hook: tool runs
   structured.check(req, "client:chat")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
-    if type(req) ~= "table" then error("client:chat: request must be a table", 2) end
-    local cbs, plain = callbacks.split(opts, "chat")
+    local cbs, plain = callbacks.split(opts)
     if req.stream then
       local s, err = self:stream(req, plain)
       if not s then return nil, err end
@@ -285,10 +434,12 @@ end
 ---@return openrouter.Stream|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:stream(req, opts)
+  opts = checks.call(opts, "stream", true, 2)
+  if type(req) ~= "table" then error("client:stream: request must be a table (" .. checks.got(req) .. ")", 2) end
   if tool_mod.runnable(req) then return tool_mod.stream(self, req, opts) end  -- hook: tool runs
   structured.check(req, "client:stream")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
-    local cbs, plain = callbacks.split(opts, "stream")
+    local cbs, plain = callbacks.split(opts)
     local s, err = self:stream(req, plain)
     if not s then return nil, err end
     return callbacks.stream(self, s, cbs)
@@ -327,27 +478,39 @@ end
 
 --- The model catalog (GET /models).  `params`: category, supported_parameters...
 function Client:models(params, opts)
+  if params ~= nil and type(params) ~= "table" then
+    error("client:models: params must be a table (" .. checks.got(params) .. ")", 2)
+  end
+  opts = checks.call(opts, "models", false, 2)
   return self:_json("GET", "/models" .. query(params), nil, opts)
 end
 
 --- Stats of a generation (GET /generation?id=).
 function Client:generation(id, opts)
-  if type(id) ~= "string" then error("client:generation: id must be a string", 2) end
+  if type(id) ~= "string" then error("client:generation: id must be a string (" .. checks.got(id) .. ")", 2) end
+  opts = checks.call(opts, "generation", false, 2)
   return self:_json("GET", "/generation" .. query{ id = id }, nil, opts)
 end
 
 --- The current API key's limits and usage (GET /key).
 function Client:key(opts)
+  opts = checks.call(opts, "key", false, 2)
   return self:_json("GET", "/key", nil, opts)
 end
 
 --- Credits bought and used (GET /credits).
 function Client:credits(opts)
+  opts = checks.call(opts, "credits", false, 2)
   return self:_json("GET", "/credits", nil, opts)
 end
 
 local function post_json(self, path, req, opts, fname)
-  if type(req) ~= "table" then error("client:" .. fname .. ": request must be a table", 3) end
+  if type(req) ~= "table" then
+    error("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")", 3)
+  end
+  opts = checks.call(opts, fname, false, 3)
+  local cycle = find_cycle(req)
+  if cycle then return nil, cycle end
   local body, err = encode(req)
   if not body then return nil, err end
   return self:_json("POST", path, body, opts)
@@ -355,12 +518,14 @@ end
 
 --- Legacy text completions (POST /completions).
 function Client:completions(req, opts)
-  return post_json(self, "/completions", req, opts, "completions")
+  local res, err = post_json(self, "/completions", req, opts, "completions")
+  return res, err
 end
 
 --- Embeddings (POST /embeddings).
 function Client:embeddings(req, opts)
-  return post_json(self, "/embeddings", req, opts, "embeddings")
+  local res, err = post_json(self, "/embeddings", req, opts, "embeddings")
+  return res, err
 end
 
 --- Advance every request without blocking, resume the tasks and
@@ -379,6 +544,9 @@ function Client:close()
 end
 
 Client.conversation = require("openrouter.conversation").new               -- hook: conversations
+
+-- every public method checks its self: client.chat{...} raises "use client:chat(...)"
+checks.methods(Client, "client")
 
 M.Client = Client
 return M

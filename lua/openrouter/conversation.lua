@@ -283,4 +283,8 @@ function Conversation:fork()
 end
 
 M.Conversation = Conversation
+
+-- every public method checks its self (openrouter.checks)
+require("openrouter.checks").methods(TurnStream, "stream")
+
 return M

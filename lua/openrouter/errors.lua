@@ -121,8 +121,19 @@ function M.cancelled(what, reason, fields)
   return M.new(e)
 end
 
---- A validation error from a list of {path=, message=}.
+--- A validation error from a list of {path=, message=}; entries with the
+--- same path and message (a schema can report one problem twice) appear
+--- once, in their first place.
 function M.validation(list, what)
+  local seen, merged = {}, {}
+  for _, e in ipairs(list) do
+    local k = tostring(e.path) .. "\0" .. tostring(e.message)
+    if not seen[k] then
+      seen[k] = true
+      merged[#merged + 1] = e
+    end
+  end
+  list = merged
   local first = list[1]
   local msg = (what or "invalid request")
   if first then

@@ -118,10 +118,18 @@ function M.transport(req, out)
     local reason = out.message ~= "cancelled" and out.message or nil
     return errors.cancelled("request", reason, M.decorate({}, req, out))
   end
+  if kind == "url" then
+    -- a malformed URL or an unsupported scheme: nothing was sent, and
+    -- trying again cannot help
+    return new({ kind = "validation", message = "invalid URL: " .. out.message, code = out.which,
+                 errors = { { path = "url", message = out.message } }, retryable = false }, req, out)
+  end
   -- `which` names the timeout or the limit that fired; for a network
-  -- error it is libcurl's reason, kept as the code
+  -- error it is libcurl's reason (or EMFILE: out of file descriptors),
+  -- kept as the code
   local e = { kind = kind, message = out.message }
   if kind == "network" then e.code = out.which else e.which = out.which end
+  if out.permanent then e.retryable = false end
   return new(e, req, out)
 end
 

@@ -12,6 +12,7 @@ local http_errors = require("openrouter.http_errors")
 local async = require("openrouter.async")
 local accumulator = require("openrouter.accumulator")
 local structured = require("openrouter.structured")     -- hook: structured outputs
+local checks = require("openrouter.checks")
 
 local decode = cjson.decode
 local concat = table.concat
@@ -258,11 +259,8 @@ end
 ---@param opts table|nil
 ---@return fun(): string|nil
 function Stream:text(opts)
-  local ms = opts and opts.coalesce_ms
-  if ms ~= nil and (type(ms) ~= "number" or ms < 0) then
-    error("stream:text: 'coalesce_ms' must be a number >= 0", 2)
-  end
-  return M.texts(self, (ms or 0) / 1000)
+  opts = checks.options(opts, "stream:text", 2, checks.TEXT)
+  return M.texts(self, (opts.coalesce_ms or 0) / 1000)
 end
 
 --- Read to the end and return the accumulated response, or nil and the
@@ -336,6 +334,9 @@ end
 
 --- Partial tables of a structured output as it arrives (openrouter.structured).
 Stream.objects = structured.objects                                        -- hook: structured outputs
+
+-- every public method checks its self: stream.result() raises "use stream:result(...)"
+checks.methods(Stream, "stream")
 
 M.Stream = Stream
 return M

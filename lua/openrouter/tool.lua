@@ -615,4 +615,8 @@ M._new_run = function(client, req, opts)
   local own, rest = split_opts(opts, "tool._new_run", 2)
   return new_run(client, req, own, rest, "tool._new_run")
 end
+
+-- every public method checks its self (openrouter.checks)
+require("openrouter.checks").methods(ToolStream, "stream")
+
 return M
