@@ -159,9 +159,10 @@ function M.api(req, out, doc, raw)
 end
 
 --- The end of a streaming transfer: its error, else nil.  `complete`:
---- [DONE] or a finish reason arrived; `decoded`: chunks that were decoded.
+--- [DONE] or a finish reason arrived; `decoded`: chunks that were decoded;
+--- `expected` (optional): what an incomplete stream lacks, for the message.
 ---@return openrouter.Error|nil
-function M.stream_end(req, out, complete, decoded)
+function M.stream_end(req, out, complete, decoded, expected)
   local e = M.response(req, out)
   if e then return e end
   if out.mode ~= "sse" then
@@ -173,7 +174,7 @@ function M.stream_end(req, out, complete, decoded)
     }, req, out)
   end
   if not complete then
-    local why = "stream ended without [DONE] or a finish reason"
+    local why = "stream ended without " .. (expected or "[DONE] or a finish reason")
     if not out.clean then why = why .. " (an incomplete event was discarded)" end
     if decoded == 0 and out.bytes > 0 then why = why .. "; received: " .. M.preview(req:head()) end
     return new({ kind = "protocol", message = why }, req, out)
