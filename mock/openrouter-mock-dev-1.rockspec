@@ -10,8 +10,9 @@ source = {
 description = {
   summary = "A local OpenRouter API simulator for tests: chat, streaming, routing, wire faults",
   detailed = [[
-openrouter-mock serves OpenRouter's API (/api/v1: chat completions with
-and without streaming, models, endpoints, generation, key, credits) on
+openrouter-mock serves OpenRouter's API (/api/v1: chat completions and
+the Responses API with and without streaming, models, endpoints,
+providers, generation, key, credits) on
 127.0.0.1 from a single luv event loop: deterministic answers, simulated
 provider routing, and faults steered per request (error statuses,
 mid-stream errors, cut and reset connections, stalls, garbage).
@@ -35,6 +36,7 @@ build = {
     ["openrouter.mock.http"] = "mock/lua/openrouter/mock/http.lua",
     ["openrouter.mock.json"] = "mock/lua/openrouter/mock/json.lua",
     ["openrouter.mock.models"] = "mock/lua/openrouter/mock/models.lua",
+    ["openrouter.mock.responses"] = "mock/lua/openrouter/mock/responses.lua",
     ["openrouter.mock.router"] = "mock/lua/openrouter/mock/router.lua",
     ["openrouter.mock.sse"] = "mock/lua/openrouter/mock/sse.lua",
   },

@@ -5,9 +5,10 @@
 --   print(srv.url)          -- http://127.0.0.1:PORT/api/v1
 --   uv.run()                -- serves until srv:close()
 --
--- Endpoints (under /api/v1): POST /chat/completions, GET /models,
--- GET /models/{author}/{slug}/endpoints, GET /generation?id=, GET /key,
--- GET /credits.  Request headers steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
+-- Endpoints (under /api/v1): POST /chat/completions, POST /responses,
+-- GET /models, /models/count, /models/{author}/{slug}/endpoints,
+-- /embeddings/models, /providers, /generation?id=, /generation/content?id=,
+-- /key, /credits.  Request headers steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
 -- X-Mock-Fault (see faults.lua), X-Mock-Seed, X-Mock-Down.  Responses to
 -- chat requests carry X-Generation-Id, X-Mock-Route (provider slugs in the
 -- order the router tried them) and X-Mock-Route-Models (the model of each).
@@ -19,6 +20,7 @@ local models = require("openrouter.mock.models")
 local router = require("openrouter.mock.router")
 local faults = require("openrouter.mock.faults")
 local gen = require("openrouter.mock.gen")
+local responses = require("openrouter.mock.responses")
 
 local M = {}
 
@@ -133,16 +135,28 @@ end
 local models_cache
 
 local function get_models(_, req, res)
-  local q = parse_query(req.query_string)
-  local body
-  if q.supported_parameters and q.supported_parameters ~= "" then
-    body = models.models_json(q.supported_parameters)
-  else
+  local body, err
+  if (req.query_string or "") == "" then
     models_cache = models_cache or models.models_json()
     body = models_cache
+  else
+    body, err = models.models_json(parse_query(req.query_string))
+    if not body then return send_error(res, 400, err) end
   end
   res:send(200, nil, body)
 end
+
+-- GET /models/count, /embeddings/models, /providers
+local function get_listing(render)
+  return function(_, req, res)
+    local body, err = render(parse_query(req.query_string))
+    if not body then return send_error(res, 400, err) end
+    res:send(200, nil, body)
+  end
+end
+local get_models_count = get_listing(models.count_json)
+local get_embedding_models = get_listing(models.embedding_models_json)
+local get_providers = get_listing(models.providers_json)
 
 local function get_endpoints(_, _, res, id)
   local body = models.endpoints_json(id)
@@ -174,6 +188,32 @@ local function get_generation(state, req, res)
     "num_search_results", null, "origin", g.origin or "", "usage", g.cost, "is_byok", false))))
 end
 
+-- GET /generation/content?id=: the stored prompt and completion (the
+-- completion a generation was to give, rendered again: the models are
+-- deterministic), and the error a failed one ended with.
+local function get_generation_content(state, req, res)
+  local q = parse_query(req.query_string)
+  if not q.id or q.id == "" then
+    return send_error(res, 400, "Missing generation id (?id=gen-...)")
+  end
+  local g = state.generations[q.id]
+  if not g then
+    return send_error(res, 404, "Generation " .. q.id .. " not found")
+  end
+  local comp = gen.prepare(g.ctx)
+  local completion = comp.tools and null or comp:full_content()
+  local reasoning = comp.reasoning and not comp.reasoning.hidden and comp.reasoning.text or null
+  local err = null
+  if g.error then
+    err = O("status", g.error.status, "message", g.error.message, "provider_name", g.provider,
+      "raw", null, "previous_errors", A())
+  end
+  res:send(200, nil, json.encode(O("data", O(
+    "input", O("messages", g.ctx.body.messages),
+    "output", O("completion", completion, "reasoning", reasoning),
+    "error", err))))
+end
+
 local function mask(key)
   if #key <= 12 then return "sk-...***" end
   return key:sub(1, 8) .. "..." .. key:sub(-3)
@@ -201,32 +241,17 @@ local function all_user_text(body)
   return table.concat(out, "\n")
 end
 
-local function chat(state, req, res, fault)
-  local body, err = json.decode(req.body or "")
-  if body == nil then
-    return send_error(res, 400, "Invalid JSON in request body: " .. tostring(err))
-  end
-  if type(body) ~= "table" then
-    return send_error(res, 400, "Request body must be a JSON object")
-  end
-  if body.messages == nil and body.prompt == nil then
-    return send_error(res, 400, 'Input required: specify "prompt" or "messages"')
-  end
-  if type(body.messages) ~= "table" or #body.messages == 0 then
-    return send_error(res, 400, "messages must be a non-empty array")
-  end
-  for k, m in ipairs(body.messages) do
-    if type(m) ~= "table" or type(m.role) ~= "string" then
-      return send_error(res, 400, format("messages[%d] must be an object with a role", k - 1))
-    end
-  end
-
+-- Routes a chat-shaped request body, prepares the completion and records
+-- the generation.  Returns { comp, rec, account, headers, delay, stream },
+-- or nil when it has answered with an error.
+local function generate(state, req, res, body, fault)
   local h = req.headers
   local seed = tonumber(h["x-mock-seed"] or "")
   local cands, status, message, meta = router.plan(body, {
     seed = seed, prompt = all_user_text(body) })
   if not cands then
-    return send_error(res, status, message, meta)
+    send_error(res, status, message, meta)
+    return nil
   end
 
   -- try candidates in order; X-Mock-Down ones fail
@@ -242,19 +267,22 @@ local function chat(state, req, res, fault)
     { "X-Mock-Route-Models", table.concat(tried_models, ",") },
   }
   if not chosen then
-    return send_error(res, 503, "No available providers: every endpoint tried failed ("
+    send_error(res, 503, "No available providers: every endpoint tried failed ("
       .. table.concat(tried, ", ") .. ")", O("tried_providers", A(tried)), route_headers)
+    return nil
   end
 
   local id = new_id(state)
   local created = os.time()
-  local comp = gen.prepare{ body = body, headers = h, cand = chosen, id = id, created = created }
+  local ctx = { body = body, headers = h, cand = chosen, id = id, created = created }
+  local comp = gen.prepare(ctx)
   local stream = body.stream == true
   local rec = {
     id = id, upstream_id = "up-" .. id:sub(5), model = comp.model, provider = comp.provider,
     created = created, streamed = stream, cancelled = false, finish_reason = null,
     tokens_prompt = comp.prompt_tokens, tokens_completion = 0, tokens_reasoning = 0,
     cost = 0, latency = 0, generation_time = 0, origin = h["http-referer"],
+    ctx = ctx,   -- GET /generation/content renders the completion again from it
   }
   remember(state, rec)
   local t0 = uv.hrtime()
@@ -277,68 +305,75 @@ local function chat(state, req, res, fault)
   }
   local delay = tonumber(h["x-mock-delay-ms"] or "") or state.delay_ms or 0
   delay = delay > 0 and math.floor(delay) or 0
+  if fault.midstream_error then rec.error = { status = 502, message = "Provider disconnected unexpectedly" } end
+  return { comp = comp, rec = rec, account = account, headers = headers, delay = delay, stream = stream }
+end
 
-  if stream then
-    headers[#headers + 1] = { "Content-Type", "text/event-stream" }
-    headers[#headers + 1] = { "Cache-Control", "no-cache" }
-    res:start(200, headers)
-    local steps = comp:stream_steps(fault, account)
-    sse.play(res, steps, {
-      delay_ms = delay,
-      reset_after = fault.reset_after_bytes,
-      on_end = function(how)
-        if how ~= "finish" then
-          rec.cancelled = (how == "aborted")
-          account(rec.finish_reason ~= null and rec.finish_reason or null)
-        end
-      end,
-    })
+-- A non-streaming body, with the wire faults (garbage: `text` is nil).
+local function deliver(res, headers, text, fault, account)
+  if fault.garbage then
+    text = fault.garbage == "binary" and faults.junk(512) or faults.html
+    account("error")
+    headers[#headers + 1] = { "Content-Type", fault.garbage == "binary"
+      and "application/octet-stream" or "text/html" }
+    return res:send(200, headers, text)
+  end
+  if fault.bad_json then
+    text = text:sub(1, math.floor(#text / 2))
+    return res:send(200, headers, text)
+  end
+  if fault.reset_after_bytes then
+    local n = math.max(0, math.min(fault.reset_after_bytes, #text))
+    res:start_fixed(200, headers, #text)
+    if n > 0 then res:raw(text:sub(1, n)) end
+    return res:reset()
+  end
+  if fault.no_done then
+    res:start_fixed(200, headers, #text)
+    res:raw(text:sub(1, math.floor(#text / 2)))
+    return res:cut()
+  end
+  if fault.stall_ms then
+    local half = math.floor(#text / 2)
+    res:start_fixed(200, headers, #text)
+    res:raw(text:sub(1, half))
+    local t = uv.new_timer()
+    res.on_abort = function() t:stop(); if not t:is_closing() then t:close() end end
+    t:start(fault.stall_ms, 0, function()
+      t:close()
+      if res.done then return end
+      res:raw(text:sub(half + 1))
+      res:complete()
+    end)
     return
   end
+  res:send(200, headers, text)
+end
 
-  -- non-streaming
-  local function respond()
+-- Stream `steps` (sse.lua) as the answer of generation `g`.
+local function play(res, g, steps, fault)
+  local headers, rec = g.headers, g.rec
+  headers[#headers + 1] = { "Content-Type", "text/event-stream" }
+  headers[#headers + 1] = { "Cache-Control", "no-cache" }
+  res:start(200, headers)
+  sse.play(res, steps, {
+    delay_ms = g.delay,
+    reset_after = fault.reset_after_bytes,
+    on_end = function(how)
+      if how ~= "finish" then
+        rec.cancelled = (how == "aborted")
+        g.account(rec.finish_reason ~= null and rec.finish_reason or null)
+      end
+    end,
+  })
+end
+
+-- respond() now, or after `delay` ms (X-Mock-Delay-Ms); a client that goes
+-- away meanwhile cancels the generation.
+local function respond_later(res, rec, delay, respond)
+  local function go()
     if res.done then return end
-    local text
-    if fault.garbage then
-      text = fault.garbage == "binary" and faults.junk(512) or faults.html
-      account("error")
-      headers[#headers + 1] = { "Content-Type", fault.garbage == "binary"
-        and "application/octet-stream" or "text/html" }
-      return res:send(200, headers, text)
-    end
-    text = comp:response_json(fault)
-    account(fault.midstream_error and "error" or comp:finish_reason())
-    if fault.bad_json then
-      text = text:sub(1, math.floor(#text / 2))
-      return res:send(200, headers, text)
-    end
-    if fault.reset_after_bytes then
-      local n = math.max(0, math.min(fault.reset_after_bytes, #text))
-      res:start_fixed(200, headers, #text)
-      if n > 0 then res:raw(text:sub(1, n)) end
-      return res:reset()
-    end
-    if fault.no_done then
-      res:start_fixed(200, headers, #text)
-      res:raw(text:sub(1, math.floor(#text / 2)))
-      return res:cut()
-    end
-    if fault.stall_ms then
-      local half = math.floor(#text / 2)
-      res:start_fixed(200, headers, #text)
-      res:raw(text:sub(1, half))
-      local t = uv.new_timer()
-      res.on_abort = function() t:stop(); if not t:is_closing() then t:close() end end
-      t:start(fault.stall_ms, 0, function()
-        t:close()
-        if res.done then return end
-        res:raw(text:sub(half + 1))
-        res:complete()
-      end)
-      return
-    end
-    res:send(200, headers, text)
+    respond()
   end
   if delay > 0 then
     local t = uv.new_timer()
@@ -348,11 +383,73 @@ local function chat(state, req, res, fault)
     end
     t:start(delay, 0, function()
       t:close()
-      respond()
+      go()
     end)
   else
-    respond()
+    go()
   end
+end
+
+local function chat(state, req, res, fault)
+  local body, err = json.decode(req.body or "")
+  if body == nil then
+    return send_error(res, 400, "Invalid JSON in request body: " .. tostring(err))
+  end
+  if type(body) ~= "table" then
+    return send_error(res, 400, "Request body must be a JSON object")
+  end
+  if body.messages == nil and body.prompt == nil then
+    return send_error(res, 400, 'Input required: specify "prompt" or "messages"')
+  end
+  if type(body.messages) ~= "table" or #body.messages == 0 then
+    return send_error(res, 400, "messages must be a non-empty array")
+  end
+  for k, m in ipairs(body.messages) do
+    if type(m) ~= "table" or type(m.role) ~= "string" then
+      return send_error(res, 400, format("messages[%d] must be an object with a role", k - 1))
+    end
+  end
+
+  local g = generate(state, req, res, body, fault)
+  if not g then return end
+  local comp, rec, account, headers, delay = g.comp, g.rec, g.account, g.headers, g.delay
+
+  if g.stream then return play(res, g, comp:stream_steps(fault, account), fault) end
+
+  -- non-streaming
+  respond_later(res, rec, delay, function()
+    if fault.garbage then return deliver(res, headers, nil, fault, account) end
+    local text = comp:response_json(fault)
+    account(fault.midstream_error and "error" or comp:finish_reason())
+    deliver(res, headers, text, fault)
+  end)
+end
+
+-- Responses API --------------------------------------------------------------------
+
+local function responses_route(state, req, res, fault)
+  local body, err = json.decode(req.body or "")
+  if body == nil then
+    return send_error(res, 400, "Invalid JSON in request body: " .. tostring(err))
+  end
+  if type(body) ~= "table" then
+    return send_error(res, 400, "Request body must be a JSON object")
+  end
+  local chat_body
+  chat_body, err = responses.chat_body(body)
+  if not chat_body then return send_error(res, 400, err) end
+  local g = generate(state, req, res, chat_body, fault)
+  if not g then return end
+  local comp, rec, account, headers, delay = g.comp, g.rec, g.account, g.headers, g.delay
+  comp.request = body
+
+  if g.stream then return play(res, g, responses.stream_steps(comp, fault, account), fault) end
+  respond_later(res, rec, delay, function()
+    if fault.garbage then return deliver(res, headers, nil, fault, account) end
+    local text = responses.response_json(comp, fault)
+    account(fault.midstream_error and "error" or comp:finish_reason())
+    deliver(res, headers, text, fault)
+  end)
 end
 
 -- Dispatch -------------------------------------------------------------------------
@@ -387,8 +484,16 @@ local function handler(state)
       return get_endpoints(state, req, res, ep_id)
     end
 
-    local known = { ["/chat/completions"] = "POST", ["/generation"] = "GET",
-      ["/key"] = "GET", ["/credits"] = "GET" }
+    local public = { ["/models/count"] = get_models_count, ["/embeddings/models"] = get_embedding_models,
+      ["/providers"] = get_providers }
+    if public[sub] then
+      if not need("GET") then return end
+      if status_fault(res, fault) then return end
+      return public[sub](state, req, res)
+    end
+
+    local known = { ["/chat/completions"] = "POST", ["/responses"] = "POST", ["/generation"] = "GET",
+      ["/generation/content"] = "GET", ["/key"] = "GET", ["/credits"] = "GET" }
     if not known[sub] then
       return send_error(res, 404, "Not Found: " .. path)
     end
@@ -400,8 +505,12 @@ local function handler(state)
     end
     if sub == "/chat/completions" then
       return chat(state, req, res, fault)
+    elseif sub == "/responses" then
+      return responses_route(state, req, res, fault)
     elseif sub == "/generation" then
       return get_generation(state, req, res)
+    elseif sub == "/generation/content" then
+      return get_generation_content(state, req, res)
     elseif sub == "/key" then
       return get_key(state, req, res, key)
     else
