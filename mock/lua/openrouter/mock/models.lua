@@ -367,7 +367,8 @@ local function has(list, x)
 end
 
 -- The query parameters that filter (others: output_modalities, sort,
--- offset, limit).  openrouter/auto is listed only when none is given.
+-- offset, limit).  openrouter/auto (no price, no context of its own) is
+-- listed only when none is given and the list is not sorted.
 local FILTERS = { "category", "supported_parameters", "input_modalities", "q", "context", "min_price",
   "max_price", "min_output_price", "max_output_price", "model_authors", "providers", "distillable", "zdr" }
 
@@ -464,7 +465,7 @@ function M.select(q)
       return a.pos < b.pos
     end)
   end
-  if not filtered and (all_out or has(outs, "text")) then
+  if not filtered and not sort and (all_out or has(outs, "text")) then
     list[#list + 1] = { auto = true, id = M.auto_id }
   end
   if nums.offset or nums.limit then
