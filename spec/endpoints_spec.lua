@@ -110,7 +110,8 @@ describe("endpoints", function()
         assert.is_true(p.tools and p.reasoning, m.id)
       end
       assert.are.same({ "openai/gpt-4o" }, ids(assert(c:models{ distillable = false })))
-      assert.are.same({ "deepseek/deepseek-r1" }, ids(assert(c:models{ context = 150000, min_price = 0.3, max_price = 0.5 })))
+      assert.are.same({ "deepseek/deepseek-r1" },
+        ids(assert(c:models{ context = 150000, min_price = 0.3, max_price = 0.5 })))
       local sorted = assert(c:models{ sort = "pricing-low-to-high", limit = 3 }).data
       assert.are.equal(3, #sorted)
       local _, err = c:models{ category = "poetry" }
@@ -200,14 +201,16 @@ describe("endpoints", function()
 
     it("raises on misuse", function()
       local c = client()
-      assert.has_error(function() c:request(1, "/x") end, "client:request: method must be GET, POST, PUT, PATCH or DELETE")
+      assert.has_error(function() c:request(1, "/x") end,
+        "client:request: method must be GET, POST, PUT, PATCH or DELETE")
       assert.has_error(function() c:request("FETCH", "/x") end)
       assert.has_error(function() c:request("HEAD", "/x") end)
       assert.has_error(function() c:request("GET", "models") end)
       assert.has_error(function() c:request("GET", "/a b") end)
       assert.has_error(function() c:request("GET", "/a\r\nX-Evil: 1") end)
       assert.has_error(function() c:request("GET", "/x", "q=1") end, "client:request: params must be a table")
-      assert.has_error(function() c:request("GET", "/x", { body = {} }) end, "client:request: a GET request has no body")
+      assert.has_error(function() c:request("GET", "/x", { body = {} }) end,
+        "client:request: a GET request has no body")
       assert.has_error(function() c:request("POST", "/x", { body = 5 }) end)
       assert.has_error(function() c:request("GET", "/x", { query = 5 }) end)
       assert.has_error(function() c:request("GET", "/x", { query = { a = { print } } }) end)

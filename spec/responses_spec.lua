@@ -121,7 +121,8 @@ describe("responses", function()
     end)
 
     it("times out as chat does", function()
-      local _, err = client{ timeout = { total = 0.3 } }:responses(req(), { headers = { ["X-Mock-Delay-Ms"] = "2000" } })
+      local _, err = client{ timeout = { total = 0.3 } }:responses(req(),
+        { headers = { ["X-Mock-Delay-Ms"] = "2000" } })
       assert.are.equal("timeout", err.kind)
       assert.are.equal("total", err.which)
     end)
@@ -248,14 +249,13 @@ describe("responses", function()
 
     it("an error event ends the stream with an api error, after the events before it", function()
       local s = assert(client():responses_stream(req("abcdefghijklmnopqrstuvwxyz"), fault("midstream_error")))
-      local text, raised = {}, nil
-      local ok, err = pcall(function()
+      local text = {}
+      local ok, raised = pcall(function()
         for ev in s do
           if ev.type == "response.output_text.delta" then text[#text + 1] = ev.delta end
         end
       end)
       assert.is_false(ok)
-      raised = err
       assert.are.equal("api", raised.kind)
       assert.are.equal("server_error", raised.code)
       assert.are.equal("Provider disconnected unexpectedly", raised.message)
