@@ -105,6 +105,21 @@ describe("responses", function()
       assert.has_error(function() c:responses_stream(req(), { on_text = "x" }) end)
     end)
 
+    it("misuse errors point at the caller's line, on every Lua", function()
+      local c = client()
+      for _, f in ipairs({
+        function() c:responses("x") end,
+        function() c:responses(req(), 5) end,
+        function() c:responses(req(), { on_done = 1 }) end,
+        function() c:responses_stream(nil) end,
+        function() c:responses_stream(req(), { coalesce_ms = -1, on_done = print }) end,
+      }) do
+        local ok, err = pcall(f)
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("^[^:]*responses_spec%.lua:%d+: client:responses"), err)
+      end
+    end)
+
     it("maps a status to an http error, retries it, and an error in the body to an api error", function()
       local _, err = client():responses(req(), fault("status=429;retry_after=3"))
       assert.are.equal("http", err.kind)

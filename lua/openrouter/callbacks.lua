@@ -43,16 +43,18 @@ function M.wanted(opts)
   return false
 end
 
---- Split options into callbacks and the rest.  Misuse raises.
-function M.split(opts, fname)
+--- Split options into callbacks and the rest.  Misuse raises (at `level`,
+--- default 3: the caller of the function that called split).
+function M.split(opts, fname, level)
+  level = level or 3
   local cbs, plain = {}, {}
   for k, v in pairs(opts) do
     if CALLBACKS[k] then
-      if type(v) ~= "function" then error("client:" .. fname .. ": '" .. k .. "' must be a function", 3) end
+      if type(v) ~= "function" then error("client:" .. fname .. ": '" .. k .. "' must be a function", level) end
       cbs[k] = v
     elseif k == "coalesce_ms" then
       if type(v) ~= "number" or v < 0 then
-        error("client:" .. fname .. ": 'coalesce_ms' must be a number >= 0", 3)
+        error("client:" .. fname .. ": 'coalesce_ms' must be a number >= 0", level)
       end
       if v > 0 then cbs.coalesce = v / 1000 end
     else

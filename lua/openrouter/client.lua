@@ -324,7 +324,8 @@ end
 ---@return table|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:responses(req, opts)
-  return responses.create(self, req, opts)
+  local res, err = responses.create(self, req, opts)   -- not a tail call: error levels
+  return res, err
 end
 
 --- A streaming Responses request: an iterator of its typed events
@@ -337,7 +338,8 @@ end
 ---@return openrouter.ResponsesStream|openrouter.Handle|nil
 ---@return openrouter.Error|nil
 function Client:responses_stream(req, opts)
-  return responses.stream(self, req, opts)
+  local s, err = responses.stream(self, req, opts)     -- not a tail call: error levels
+  return s, err
 end
 
 local function urlencode(s, keep)

@@ -350,8 +350,9 @@ local function encode(tbl)
   return body
 end
 
--- Misuse raises (at the level of the caller of client:<fname>); an
--- invalid request: nil and a validation error.  Returns the options.
+-- Misuse raises (at the level of the caller of client:<fname>: check <
+-- M.create or M.stream < Client method < caller); an invalid request: nil
+-- and a validation error.  Returns the options.
 local function check(client, req, opts, fname)
   if type(req) ~= "table" then error("client:" .. fname .. ": request must be a table", 4) end
   if opts ~= nil and type(opts) ~= "table" then error("client:" .. fname .. ": options must be a table", 4) end
@@ -372,7 +373,7 @@ end
 ---@return openrouter.Error|nil
 function M.stream(client, req, opts)
   if callbacks.wanted(opts) then
-    local cbs, plain = callbacks.split(opts, "responses_stream")
+    local cbs, plain = callbacks.split(opts, "responses_stream", 4)
     local s, err = M.stream(client, req, plain)
     if not s then return nil, err end
     return callbacks.stream(client, s, cbs)
@@ -398,7 +399,7 @@ end
 function M.create(client, req, opts)
   if callbacks.wanted(opts) then
     if type(req) ~= "table" then error("client:responses: request must be a table", 3) end
-    local cbs, plain = callbacks.split(opts, "responses")
+    local cbs, plain = callbacks.split(opts, "responses", 4)
     if req.stream then
       local s, err = M.stream(client, req, plain)
       if not s then return nil, err end
