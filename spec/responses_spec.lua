@@ -474,6 +474,7 @@ describe("responses accumulation", function()
     }
     local p = s:partial()
     assert.are.equal("resp-1", p.id)
+    assert.are.equal("resp-1", s.request_id)   -- no X-Generation-Id: the response's id
     assert.are.equal("Hello", p.output_text)
     assert.are.same({ { type = "summary_text", text = "Thinking" } }, p.output[1].summary)
     assert.are.same({ type = "output_text", text = "Hello", annotations = {} }, p.output[2].content[1])

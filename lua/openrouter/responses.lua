@@ -291,10 +291,13 @@ local function take(self, data)
     return nil
   end
   add(self._acc, ev)
-  if self.request_id == nil then
+  if self.request_id == nil then   -- the X-Generation-Id (read once), else the response's id
+    if not self._id_header_read then
+      self._id_header_read = true
+      self.request_id = self._req:headers()["x-generation-id"]
+    end
     local r = ev.response
-    self.request_id = self._req:headers()["x-generation-id"]
-      or (type(r) == "table" and type(r.id) == "string" and r.id or nil)
+    if self.request_id == nil and type(r) == "table" and type(r.id) == "string" then self.request_id = r.id end
   end
   local t = ev.type
   if t == "error" then
