@@ -66,6 +66,7 @@ build = {
     ["openrouter.loop.ngx"] = "lua/openrouter/loop/ngx.lua",
     ["openrouter.loop.nvim"] = "lua/openrouter/loop/nvim.lua",
     ["openrouter.parts"] = "lua/openrouter/parts.lua",
+    ["openrouter.responses"] = "lua/openrouter/responses.lua",
     ["openrouter.retry"] = "lua/openrouter/retry.lua",
     ["openrouter.schema"] = "lua/openrouter/schema.lua",
     ["openrouter.schemas.chat_request"] = "lua/openrouter/schemas/chat_request.lua",

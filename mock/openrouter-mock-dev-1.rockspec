@@ -12,8 +12,8 @@ source = {
 description = {
   summary = "A local OpenRouter API simulator for tests: chat, streaming, routing, wire faults",
   detailed = [[
-openrouter-mock serves OpenRouter's API (/api/v1: chat completions with
-and without streaming, legacy completions, embeddings, models, endpoints,
+openrouter-mock serves OpenRouter's API (/api/v1: chat completions and
+the Responses API with and without streaming, legacy completions, embeddings, models, endpoints, providers,
 generation, key, credits) on 127.0.0.1 from a single luv event loop:
 requests validated with the openrouter library's schemas (400 in
 OpenRouter's error shape), deterministic answers (JSON instances of a
@@ -45,6 +45,7 @@ build = {
     ["openrouter.mock.models"] = "mock/lua/openrouter/mock/models.lua",
     ["openrouter.mock.regex"] = "mock/lua/openrouter/mock/regex.lua",
     ["openrouter.mock.replay"] = "mock/lua/openrouter/mock/replay.lua",
+    ["openrouter.mock.responses"] = "mock/lua/openrouter/mock/responses.lua",
     ["openrouter.mock.router"] = "mock/lua/openrouter/mock/router.lua",
     ["openrouter.mock.sse"] = "mock/lua/openrouter/mock/sse.lua",
     ["openrouter.mock.validate"] = "mock/lua/openrouter/mock/validate.lua",

@@ -120,6 +120,69 @@ function Client:models(params, opts) end
 ---@return openrouter.Error|nil
 function Client:generation(id, opts) end
 
+---The Responses API (POST /responses): the response object (with
+---`output_text` filled in), or nil and an error object.  `req.stream =
+---true` streams and returns the final response; callbacks in `opts`
+---return an openrouter.Handle instead.
+---@param req table
+---@param opts? openrouter.CallOptions
+---@return table|openrouter.Handle|nil
+---@return openrouter.Error|nil
+function Client:responses(req, opts) end
+
+---A streaming Responses request: an iterator of its typed events
+---(response.output_text.delta, ..., response.completed); text() the output
+---text deltas, result() the final response object.  Callbacks in `opts`
+---return an openrouter.Handle instead.
+---@param req table
+---@param opts? openrouter.CallOptions
+---@return openrouter.ResponsesStream|openrouter.Handle|nil
+---@return openrouter.Error|nil
+function Client:responses_stream(req, opts) end
+
+---Any endpoint of the API with the same headers, retries, timeouts and
+---error objects: the decoded JSON answer, or nil and an error.
+---@param method "GET"|"POST"|"PUT"|"PATCH"|"DELETE"|string
+---@param path string  under the base URL, e.g. "/keys"
+---@param params? { query?: table, body?: table|string, headers?: table<string, string>, timeout?: openrouter.Timeout, limits?: openrouter.Limits, max_retries?: integer }
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:request(method, path, params) end
+
+---The endpoints (providers) serving a model (GET /models/{author}/{slug}/endpoints).
+---@param model_id string  "author/slug"
+---@param opts? openrouter.CallOptions
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:endpoints(model_id, opts) end
+
+---The providers OpenRouter routes to (GET /providers).
+---@param opts? openrouter.CallOptions
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:providers(opts) end
+
+---The embeddings models (GET /embeddings/models).
+---@param params? table  offset, limit
+---@param opts? openrouter.CallOptions
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:embedding_models(params, opts) end
+
+---How many models there are (GET /models/count): { data = { count = N } }.
+---@param params? table  output_modalities
+---@param opts? openrouter.CallOptions
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:models_count(params, opts) end
+
+---The stored prompt and completion of a generation (GET /generation/content?id=).
+---@param id string  the "gen-..." id
+---@param opts? openrouter.CallOptions
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:generation_content(id, opts) end
+
 ---The current API key's label, usage, limit and rate limit (GET /key).
 ---@param opts? openrouter.CallOptions
 ---@return openrouter.KeyInfo|nil

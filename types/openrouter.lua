@@ -72,6 +72,13 @@ function openrouter.validate_provider(t) end
 ---@return openrouter.SchemaError[]|nil errors
 function openrouter.validate_request(req) end
 
+---Check a Responses API request against the schema generated from the
+---OpenAPI document (what client:responses does before sending).
+---@param req table
+---@return boolean ok
+---@return openrouter.SchemaError[]|nil errors
+function openrouter.validate_responses(req) end
+
 ---An image content part from a file (PNG, JPEG, GIF, WebP; sent as a data
 ---URL, base64-encoded in C) or an http(s):// or data: URL (as given).
 ---@param path_or_url string

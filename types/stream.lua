@@ -224,3 +224,7 @@ local Task = {}
 ---connection closed) and every later wait of the task raises a "cancelled"
 ---error.  No effect on a finished task.
 function Task:cancel() end
+
+---A Responses API stream: the Stream interface over typed events
+---(iteration, next, text, result, partial, cancel, ...); no objects().
+---@class openrouter.ResponsesStream : openrouter.Stream

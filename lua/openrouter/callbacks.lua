@@ -46,7 +46,7 @@ end
 
 --- Split options (checked already: openrouter.checks) into callbacks and
 --- the rest.
-function M.split(opts)
+function M.split(opts)  -- (callers may pass more; unused)
   local cbs, plain = {}, {}
   for k, v in pairs(opts) do
     if CALLBACKS[k] then
@@ -195,7 +195,8 @@ end
 
 local function run_chat(h, req, opts)
   if h._status == "running" then
-    local res, err = h._client:chat(req, opts)
+    local client = h._client
+    local res, err = client[h._method](client, req, opts)
     if h._status == "running" then
       if res then return done(h, res) end
       return failed(h, err)
@@ -204,9 +205,10 @@ local function run_chat(h, req, opts)
   failed(h, h._err)
 end
 
---- A non-streaming chat with callbacks.  Returns the handle.
-function M.chat(client, req, opts, cbs)
-  local h = job.new(Handle, { _client = client, _cbs = cbs, _token = {} })
+--- A non-streaming chat with callbacks (or another request method of the
+--- client: `method`, default "chat").  Returns the handle.
+function M.chat(client, req, opts, cbs, method)
+  local h = job.new(Handle, { _client = client, _cbs = cbs, _token = {}, _method = method or "chat" })
   opts._token = h._token
   h._task = client._loop.spawn(client, function() run_chat(h, req, opts) end)
   return h

@@ -224,14 +224,35 @@ M.TEXT = {
   coalesce_ms = M.number(0, "milliseconds"),
 }
 
--- Check `opts` against the option tables; raise at `level` (counted from
--- the caller of this function) with `where` ("openrouter.new").
-local function check(opts, where, level, t1, t2)
+-- Where misuse is reported: the first frame outside this library (skipping
+-- C functions such as pcall, and 5.1's tail-call markers), so the message
+-- points at the caller's line on every Lua however deep the library's own
+-- calls go.  The library is every Lua file beside this one (and below it).
+local LIB = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "\0"
+
+--- Raise `msg` at the user's frame (see above).
+---@param msg string
+function M.raise(msg)
+  local level = 2
+  while true do
+    local info = debug.getinfo(level, "S")
+    if not info then break end
+    local src = info.source or ""
+    if info.what ~= "C" and info.what ~= "tail" and src:sub(2, #LIB + 1) ~= LIB then break end
+    level = level + 1
+  end
+  error(msg, level)
+end
+
+-- Check `opts` against the option tables; raise (at the user's frame:
+-- M.raise) with `where` ("openrouter.new").  The level arguments of this
+-- module's functions are kept for their callers; M.raise finds the frame.
+local function check(opts, where, _level, t1, t2)
   for k, v in pairs(opts) do
     local c = t1[k] or (t2 and t2[k])
-    if not c then error(where .. ": " .. unknown("", k, t1, t2), level + 1) end
+    if not c then M.raise(where .. ": " .. unknown("", k, t1, t2)) end
     local msg = c(v, k)
-    if msg then error(where .. ": " .. msg, level + 1) end
+    if msg then M.raise(where .. ": " .. msg) end
   end
 end
 
@@ -247,7 +268,7 @@ end
 function M.options(opts, where, level, t1, t2)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
-    error(("%s: options must be a table (%s)"):format(where, got(opts)), level + 1)
+    M.raise(("%s: options must be a table (%s)"):format(where, got(opts)))
   end
   check(opts, where, level + 1, t1, t2)
   return opts
@@ -269,7 +290,9 @@ end
 ---@param level integer
 ---@return table
 function M.call(opts, fname, chat, level)
-  return M.options(opts, "client:" .. fname, level + 1, M.CALL, chat and M.CHAT or nil)
+  -- not a tail call: `level + 1` counts this function's frame
+  local checked = M.options(opts, "client:" .. fname, level + 1, M.CALL, chat and M.CHAT or nil)
+  return checked
 end
 
 ------------------------------------------------------------ method self
@@ -300,7 +323,7 @@ function M.methods(C, noun, parent)
     local usage = ("%s:%s(...)"):format(noun, name)
     local w = function(self, ...)
       if getmetatable(self) ~= C then
-        error(("%s.%s: called on %s, not a %s; use %s"):format(noun, name, what(self), noun, usage), 2)
+        M.raise(("%s.%s: called on %s, not a %s; use %s"):format(noun, name, what(self), noun, usage))
       end
       return f(self, ...)
     end

@@ -17,6 +17,7 @@ local loop = require("openrouter.loop")
 local tool_mod = require("openrouter.tool")             -- hook: tool runs
 local structured = require("openrouter.structured")     -- hook: structured outputs
 local checks = require("openrouter.checks")
+local responses = require("openrouter.responses")       -- the Responses API
 
 local json = cjson.new()
 
@@ -265,6 +266,10 @@ local function start(self, method, path, body, sse, opts)
   return req
 end
 
+-- client:_start(method, path, body, sse, opts): for the other request
+-- kinds (openrouter.responses).
+Client._start = start
+
 -- Block (or yield) until the request has finished; its outcome.
 local function complete(self, req)
   local out = req:outcome()
@@ -363,7 +368,7 @@ end
 
 local function check_request(self, req, opts, fname)
   if type(req) ~= "table" then
-    error("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")", 3)
+    checks.raise("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")")
   end
   local cycle = find_cycle(req)
   if cycle then return nil, cycle end
@@ -389,7 +394,7 @@ end
 ---@return openrouter.Error|nil
 function Client:chat(req, opts)
   opts = checks.call(opts, "chat", true, 2)
-  if type(req) ~= "table" then error("client:chat: request must be a table (" .. checks.got(req) .. ")", 2) end
+  if type(req) ~= "table" then checks.raise("client:chat: request must be a table (" .. checks.got(req) .. ")") end
   if tool_mod.runnable(req) then return tool_mod.chat(self, req, opts) end  -- hook: tool runs
   structured.check(req, "client:chat")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
@@ -435,7 +440,7 @@ end
 ---@return openrouter.Error|nil
 function Client:stream(req, opts)
   opts = checks.call(opts, "stream", true, 2)
-  if type(req) ~= "table" then error("client:stream: request must be a table (" .. checks.got(req) .. ")", 2) end
+  if type(req) ~= "table" then checks.raise("client:stream: request must be a table (" .. checks.got(req) .. ")") end
   if tool_mod.runnable(req) then return tool_mod.stream(self, req, opts) end  -- hook: tool runs
   structured.check(req, "client:stream")                                      -- hook: structured outputs
   if callbacks.wanted(opts) then
@@ -462,34 +467,172 @@ function Client:stream(req, opts)
   return s
 end
 
-local function urlencode(s)
-  return (tostring(s):gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
+--- The Responses API (POST /responses): the response object (with
+--- `output_text`), or nil and an error.  `req.stream = true` streams and
+--- returns the final response; on_done= / on_error= in opts: a handle.
+---@param req table   { model =, input = string|items, instructions =, tools =, ... }
+---@param opts table|nil  { headers=, timeout=, limits=, validate=, max_retries=, on_done=, on_error= }
+---@return table|openrouter.Handle|nil
+---@return openrouter.Error|nil
+function Client:responses(req, opts)
+  opts = checks.call(opts, "responses", true, 2)
+  local res, err = responses.create(self, req, opts)   -- not a tail call: error levels
+  return res, err
 end
 
-local function query(params)
+--- A streaming Responses request: an iterator of its typed events
+--- (response.created, response.output_text.delta, ..., response.completed);
+--- :text() the output text deltas, :result() the final response object.
+--- Callbacks in opts (on_chunk=, on_text=, on_done=, on_error=,
+--- coalesce_ms=): a handle instead.
+---@param req table
+---@param opts table|nil
+---@return openrouter.ResponsesStream|openrouter.Handle|nil
+---@return openrouter.Error|nil
+function Client:responses_stream(req, opts)
+  opts = checks.call(opts, "responses_stream", true, 2)
+  local s, err = responses.stream(self, req, opts)     -- not a tail call: error levels
+  return s, err
+end
+
+local function urlencode(s, keep)
+  return (s:gsub(keep or "[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+local function query_value(v, name, fname)
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "boolean" then return tostring(v) end
+  if t == "number" then
+    if v == math.floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return string.format("%d", v) end
+    return string.format("%.17g", v)
+  end
+  if t == "table" then  -- a list: comma-separated, as the API's filters take them
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = query_value(x, name, fname) end
+    return table.concat(parts, ",")
+  end
+  checks.raise("client:" .. fname .. ": query parameter '" .. name .. "' must be a string, number, boolean or list")
+end
+
+-- "?a=1&b=x,y" from a table (keys sorted), "" for nil or {}.
+local function query(params, fname)
   if params == nil then return "" end
+  if type(params) ~= "table" then checks.raise("client:" .. fname .. ": query parameters must be a table") end
   local keys = {}
-  for k in pairs(params) do keys[#keys + 1] = k end
+  for k in pairs(params) do
+    if type(k) ~= "string" then checks.raise("client:" .. fname .. ": query parameter names must be strings") end
+    keys[#keys + 1] = k
+  end
   table.sort(keys)
   local parts = {}
-  for _, k in ipairs(keys) do parts[#parts + 1] = urlencode(k) .. "=" .. urlencode(params[k]) end
+  for _, k in ipairs(keys) do
+    parts[#parts + 1] = urlencode(k) .. "=" .. urlencode(query_value(params[k], k, fname))
+  end
   return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
 end
 
---- The model catalog (GET /models).  `params`: category, supported_parameters...
+--- The model catalog (GET /models).  `params`: the documented filters
+--- (category, supported_parameters, output_modalities, input_modalities,
+--- q, context, providers, model_authors, sort, offset, limit...); a list
+--- value is sent comma-separated, a boolean as "true"/"false".
+---@param params table|nil
+---@param opts table|nil
 function Client:models(params, opts)
   if params ~= nil and type(params) ~= "table" then
-    error("client:models: params must be a table (" .. checks.got(params) .. ")", 2)
+    checks.raise("client:models: params must be a table (" .. checks.got(params) .. ")")
   end
   opts = checks.call(opts, "models", false, 2)
-  return self:_json("GET", "/models" .. query(params), nil, opts)
+  return self:_json("GET", "/models" .. query(params, "models"), nil, opts)
+end
+
+--- The endpoints (providers) serving a model (GET /models/{author}/{slug}/endpoints).
+---@param model_id string   "author/slug", e.g. "openai/gpt-4o"
+---@param opts table|nil
+function Client:endpoints(model_id, opts)
+  local author, slug
+  if type(model_id) == "string" then author, slug = model_id:match("^([^/]+)/(.+)$") end
+  if not author then checks.raise("client:endpoints: model_id must be a string 'author/slug'") end
+  opts = checks.call(opts, "endpoints", false, 2)
+  local keep = "[^%w%-%._~:@!$&'()*+,;=]"    -- what a path segment may hold
+  return self:_json("GET", "/models/" .. urlencode(author, keep) .. "/" .. urlencode(slug, keep)
+    .. "/endpoints", nil, opts)
+end
+
+--- The providers OpenRouter routes to (GET /providers).
+function Client:providers(opts)
+  opts = checks.call(opts, "providers", false, 2)
+  return self:_json("GET", "/providers", nil, opts)
+end
+
+--- The embeddings models (GET /embeddings/models).  `params`: offset, limit.
+function Client:embedding_models(params, opts)
+  opts = checks.call(opts, "embedding_models", false, 2)
+  return self:_json("GET", "/embeddings/models" .. query(params, "embedding_models"), nil, opts)
+end
+
+--- How many models there are (GET /models/count): { data = { count = N } }.
+--- `params`: output_modalities.
+function Client:models_count(params, opts)
+  opts = checks.call(opts, "models_count", false, 2)
+  return self:_json("GET", "/models/count" .. query(params, "models_count"), nil, opts)
+end
+
+--- The stored prompt and completion of a generation (GET /generation/content?id=).
+function Client:generation_content(id, opts)
+  if type(id) ~= "string" or id == "" then checks.raise("client:generation_content: id must be a non-empty string") end
+  opts = checks.call(opts, "generation_content", false, 2)
+  return self:_json("GET", "/generation/content" .. query({ id = id }, "generation_content"), nil, opts)
+end
+
+local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
+
+--- Any endpoint of the API, with the same headers, retries, timeouts and
+--- error objects: the decoded JSON answer, or nil and an error.
+--- `method`: GET, POST, PUT, PATCH or DELETE (any case); `path`: under the
+--- base URL ("/keys", "/presets/x"); params: `query` (as for models()),
+--- `body` (a table, sent as JSON, or a string sent as is), and the per-call
+--- options headers=, timeout=, limits=, max_retries=.
+---@param method string
+---@param path string
+---@param params table|nil  { query =, body =, headers =, timeout =, limits =, max_retries = }
+---@return table|nil
+---@return openrouter.Error|nil
+function Client:request(method, path, params)
+  if type(method) ~= "string" or not METHODS[method:upper()] then
+    checks.raise("client:request: method must be GET, POST, PUT, PATCH or DELETE")
+  end
+  method = method:upper()
+  if type(path) ~= "string" or path:sub(1, 1) ~= "/" or path:find("[%s%c]") then
+    checks.raise("client:request: path must be a string that starts with '/' (no spaces or control characters)")
+  end
+  if params ~= nil and type(params) ~= "table" then checks.raise("client:request: params must be a table") end
+  params = params or {}
+  local body = params.body
+  local call = {}
+  for k, v in pairs(params) do if k ~= "query" and k ~= "body" then call[k] = v end end
+  call = checks.call(call, "request", false, 2)
+  if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
+    checks.raise("client:request: body must be a table or a string")
+  end
+  if body ~= nil and method == "GET" then checks.raise("client:request: a GET request has no body") end
+  local qs = query(params.query, "request")
+  if qs ~= "" and path:find("?", 1, true) then qs = "&" .. qs:sub(2) end
+  local err
+  if type(body) == "table" then
+    body, err = encode(body)
+    if not body then return nil, err end
+  elseif body == nil and method ~= "GET" and method ~= "DELETE" then
+    body = ""                                     -- a POST with no body: Content-Length: 0
+  end
+  return self:_json(method, path .. qs, body, call)
 end
 
 --- Stats of a generation (GET /generation?id=).
 function Client:generation(id, opts)
-  if type(id) ~= "string" then error("client:generation: id must be a string (" .. checks.got(id) .. ")", 2) end
+  if type(id) ~= "string" then checks.raise("client:generation: id must be a string (" .. checks.got(id) .. ")") end
   opts = checks.call(opts, "generation", false, 2)
-  return self:_json("GET", "/generation" .. query{ id = id }, nil, opts)
+  return self:_json("GET", "/generation" .. query({ id = id }, "generation"), nil, opts)
 end
 
 --- The current API key's limits and usage (GET /key).
@@ -506,7 +649,7 @@ end
 
 local function post_json(self, path, req, opts, fname)
   if type(req) ~= "table" then
-    error("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")", 3)
+    checks.raise("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")")
   end
   opts = checks.call(opts, fname, false, 3)
   local cycle = find_cycle(req)

@@ -176,12 +176,14 @@ function M.api(req, out, doc, raw)
   return new(e, req, out)
 end
 
---- The end of a streaming transfer: its error, else nil.  `done`: [DONE]
---- arrived; `decoded`: chunks that were decoded; `finished`: a choice
---- carried a finish reason.  Complete: [DONE], or a clean end (no
---- incomplete event discarded) after a finish reason.
+--- The end of a streaming transfer: its error, else nil.  `done`: the
+--- stream's end marker arrived ([DONE]; for the Responses API,
+--- response.completed); `decoded`: items that were decoded; `finished`: a
+--- choice carried a finish reason; `expected` (optional): what an
+--- incomplete stream lacks, for the message.  Complete: `done`, or a clean
+--- end (no incomplete event discarded) after a finish reason.
 ---@return openrouter.Error|nil
-function M.stream_end(req, out, done, decoded, finished)
+function M.stream_end(req, out, done, decoded, finished, expected)
   local e = M.response(req, out)
   if e then return e end
   if out.mode ~= "sse" then
@@ -197,7 +199,7 @@ function M.stream_end(req, out, done, decoded, finished)
     return new({ kind = "protocol", message = "stream ended inside an event after the finish reason"
       .. " (the incomplete event was discarded; it may have held the usage)" }, req, out)
   end
-  local why = "stream ended without [DONE] or a finish reason"
+  local why = "stream ended without " .. (expected or "[DONE] or a finish reason")
   if not out.clean then why = why .. " (an incomplete event was discarded)" end
   if decoded == 0 and out.bytes > 0 then why = why .. "; received: " .. M.preview(req:head()) end
   return new({ kind = "protocol", message = why }, req, out)

@@ -45,6 +45,7 @@ local lazy = {
   schema = function() return require("openrouter.schema") end,
   validate_provider = function() return require("openrouter.validate").validate_provider end,
   validate_request = function() return require("openrouter.validate").validate_request end,
+  validate_responses = function() return require("openrouter.validate").validate_responses end,
   -- content parts: openrouter.image/file/audio(path_or_url [, opts]); limits in openrouter.parts.limits
   parts = function() return require("openrouter.parts") end,
   image = function() return require("openrouter.parts").image end,

@@ -1,5 +1,9 @@
 --- Stream: a streaming chat completion as a coroutine-friendly iterator;
 -- openrouter.accumulator merges its chunks into the final response.
+-- The same transport, retries, timeouts, cancel and errors serve other
+-- event streams through a `kind` (see M.CHAT and M.open): how a data event
+-- becomes an item, what accumulates, when the stream is complete, which
+-- text an item carries (openrouter.responses: the Responses API).
 --
 -- The transfer's SSE events are queued in C; the stream takes their data
 -- strings a batch at a time (req:events) and decodes one chunk per next()
@@ -39,7 +43,7 @@ end
 -- Fail the stream: remember the error, stop the transfer, drop the queue.
 local function fail(self, e)
   if not self._err then
-    e.partial = accumulator.build(self._acc)
+    e.partial = self._kind.build(self._acc)
     if e.request_id == nil then e.request_id = self.request_id end   -- the chunks' id
     self._err = e
   end
@@ -80,7 +84,7 @@ end
 -- before anything reached the user and the policy allows.  Returns true
 -- when a new transfer was started.
 local function retried(self, e)
-  local delay = self._retry:failed(e, accumulator.count(self._acc) == 0)
+  local delay = self._retry:failed(e, self._kind.count(self) == 0)
   if not delay then return false end
   self._loop.sleep(self._client, delay, function() return self._ended end)
   if self._ended then return false end   -- cancelled while backing off
@@ -116,8 +120,9 @@ local function fill(self, deadline)
       return true
     end
     if ended then
-      local e = http_errors.stream_end(req, req:outcome(), self._done_seen,
-        accumulator.count(self._acc), accumulator.finished(self._acc))
+      local kind = self._kind
+      local e = http_errors.stream_end(req, req:outcome(), kind.complete(self), kind.count(self),
+        kind.finished and kind.finished(self), kind.expected)
       trace_done(self, e)
       if not (e and retried(self, e)) then
         self._ended = true
@@ -142,7 +147,7 @@ local function next_chunk(self, deadline)
       local data = raw[i]
       raw[i] = nil
       self._ri = i + 1
-      local chunk = take(self, data)
+      local chunk = self._kind.take(self, data)
       if chunk then return chunk end
     elseif self._ended then
       if self._err then errors.raise(self._err) end
@@ -204,13 +209,15 @@ end
 ---@param stop function|nil
 ---@return fun(): string|nil
 function M.texts(s, every, on_chunk, stop)
+  local kind = s._kind
+  local text_of = kind and kind.text or delta_text   -- wrappers: chat chunks
   if every == 0 then
     return function()
       while true do
         local chunk = s:_poll(nil)
         if chunk == nil then return nil end
         if on_chunk and on_chunk(chunk) == false then return nil end
-        local t = delta_text(chunk)
+        local t = text_of(chunk)
         if t then return t end
       end
     end
@@ -231,7 +238,7 @@ function M.texts(s, every, on_chunk, stop)
       if chunk == nil then break end     -- the end
       if chunk then
         if on_chunk and on_chunk(chunk) == false then return nil end
-        local t = delta_text(chunk)
+        local t = text_of(chunk)
         if t then
           n = n + 1
           parts[n] = t
@@ -277,12 +284,12 @@ function Stream:result()
     if chunk == nil then break end
   end
   if self._err then return nil, self._err end
-  return structured.attach(self._response_format, accumulator.build(self._acc))     -- hook: structured outputs
+  return structured.attach(self._response_format, self._kind.build(self._acc))     -- hook: structured outputs
 end
 
 --- What has been accumulated so far (also after an error or a cancel).
 function Stream:partial()
-  return accumulator.build(self._acc)
+  return self._kind.build(self._acc)
 end
 
 --- The error that ended the stream, if any.
@@ -316,20 +323,43 @@ function Stream:__tostring()
   return "openrouter.Stream(" .. (self._ended and (self._err and self._err.kind or "done") or "open") .. ")"
 end
 
+--- What a stream is made of, by kind.  A kind is a table:
+---  * take(self, data): the item a data event becomes, or nil (for [DONE],
+---    or when the stream failed: it called M.fail(self, err));
+---  * new(): a fresh accumulator; build(acc): the response so far;
+---  * count(self): items taken (retries happen only while it is 0);
+---  * complete(self): did the stream end as its protocol says it must;
+---  * expected: what a stream that ends early lacks, for the error message;
+---  * text(item): the text an item carries, or nil (stream:text(), on_text);
+---  * class (optional): the metatable of its streams (default Stream).
+--- M.CHAT is the chat-completion kind.
+M.CHAT = {
+  take = take, new = accumulator.new, build = accumulator.build, text = delta_text,
+  count = function(self) return accumulator.count(self._acc) end,
+  complete = function(self) return self._done_seen end,
+  finished = function(self) return accumulator.finished(self._acc) end,
+  expected = "[DONE] or a finish reason",
+}
+
+--- Fail stream `self` with error object `e` (for kinds' take()).
+M.fail = fail
+
 --- Start a stream: `start()` starts a transfer (the core request, or nil
 --- and an error: then open returns them); it starts the retries too, as
---- `policy` (openrouter.retry) allows, before the first chunk.
+--- `policy` (openrouter.retry) allows, before the first chunk.  `kind`:
+--- what the events are (default M.CHAT).
 ---@return openrouter.Stream|nil
 ---@return openrouter.Error|nil
-function M.open(client, start, policy)
+function M.open(client, start, policy, kind)
+  kind = kind or M.CHAT
   local req, err = start()
   if not req then return nil, err end
   return setmetatable({
     _client = client, _loop = client._loop, _req = req, _trace = client._trace,
-    _restart = start, _retry = policy,
+    _restart = start, _retry = policy, _kind = kind,
     _raw = {}, _ri = 1, _rn = 0,     -- data strings taken from req, not yet decoded
-    _acc = accumulator.new(), _done_seen = false, _after_done = 0, _ended = false,
-  }, Stream)
+    _acc = kind.new(), _done_seen = false, _after_done = 0, _ended = false,
+  }, kind.class or Stream)
 end
 
 --- Partial tables of a structured output as it arrives (openrouter.structured).

@@ -295,6 +295,16 @@ describe("OpenResty host (loop = 'ngx')", function()
     assert.is_truthy(bad:find("cannot wait for the network in nginx's 'set' phase", 1, true), bad)
     assert.is_falsy(ngx_srv.log():find("%[error%]"), ngx_srv.log())
   end)
+
+  it("runs the Responses API in a handler: iterator, plain call, callbacks", function()
+    local body
+    http_get(ngx_srv.port, "/responses", nil, function(b) body = dechunk(b or "") end)
+    run_until(function() return body ~= nil end, 20)
+    assert.is_truthy(body:find("stream: responses in nginx | completed\n", 1, true), body)
+    assert.is_truthy(body:find("plain: responses in nginx\n", 1, true), body)
+    assert.is_truthy(body:find("callbacks: responses in nginx | responses in nginx\n", 1, true), body)
+    assert.is_falsy(ngx_srv.log():find("%[error%]"), ngx_srv.log())
+  end)
 end)
 
 describe("examples/openresty", function()

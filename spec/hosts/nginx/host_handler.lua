@@ -79,6 +79,29 @@ function M.chat()
   ngx.say(res and res.choices[1].message.content or tostring(err))
 end
 
+-- The Responses API in a handler: a stream read with the iterator, a plain
+-- call, and a callback-style stream, one line each.
+function M.responses()
+  local c = get()
+  local req = { model = "mock/echo", input = "responses in nginx" }
+  local s, err = c:responses_stream(req, { headers = { ["X-Mock-Delay-Ms"] = "5" } })
+  if not s then return ngx.say(tostring(err)) end
+  local parts = {}
+  for text in s:text() do parts[#parts + 1] = text end
+  local final, ferr = s:result()
+  ngx.say("stream: ", table.concat(parts), " | ", final and final.status or tostring(ferr))
+  local res, e = c:responses(req)
+  ngx.say("plain: ", res and res.output_text or tostring(e))
+  local texts, result = {}, nil
+  local h = c:responses_stream(req, {
+    on_text = function(t) texts[#texts + 1] = t end,
+    on_done = function(f) result = f.output_text end,
+    on_error = function(x) result = tostring(x) end,
+  })
+  while h:status() == "running" do ngx.sleep(0.005) end
+  ngx.say("callbacks: ", table.concat(texts), " | ", tostring(result))
+end
+
 function M.badphase()
   local ok, err = pcall(function()
     return get():chat{ model = "mock/echo", messages = { { role = "user", content = "x" } } }

@@ -6,6 +6,9 @@
 --   midstream_error[=C]  HTTP 200, a few chunks, then an error chunk
 --                        (error.code C: 502 by default; a non-number is
 --                        sent as a string, e.g. midstream_error=server_error)
+--   response_failed      (POST /responses) HTTP 200, a few events, then a
+--                        response.failed event (midstream_error sends an
+--                        `error` event before it)
 --   no_done              a few chunks, then a clean end: no finish, no [DONE]
 --   reset_after_bytes=N  TCP reset after N bytes of the response body
 --   stall_ms=N           N ms of silence after a few chunks, then the rest
@@ -61,7 +64,7 @@ end
 
 --- True when the table holds any fault to apply.
 function M.any(f)
-  return next(f) ~= nil and not f.spent and (f.status or f.midstream_error or f.no_done
+  return next(f) ~= nil and not f.spent and (f.status or f.midstream_error or f.response_failed or f.no_done
     or f.reset_after_bytes or f.stall_ms or f.garbage or f.bad_json or f.huge_event) and true or false
 end
 

@@ -6,10 +6,11 @@
 --   uv.run()                -- serves until srv:close()
 --
 -- Endpoints (under /api/v1): POST /chat/completions, POST /completions,
--- POST /embeddings, GET /models, GET /models/{author}/{slug}/endpoints,
--- GET /generation?id=, GET /key, GET /credits.  Request bodies are checked
--- with the openrouter library's validator (validate.lua): 400 in
--- OpenRouter's error shape where the real API would.  Request headers
+-- POST /embeddings, POST /responses, GET /models, /models/count,
+-- /models/{author}/{slug}/endpoints, /embeddings/models, /providers,
+-- /generation?id=, /generation/content?id=, /key, /credits.  Request bodies
+-- are checked with the openrouter library's validator (validate.lua): 400
+-- in OpenRouter's error shape where the real API would.  Request headers
 -- steer it: X-Mock-Tokens, X-Mock-Delay-Ms,
 -- X-Mock-Fault (see faults.lua), X-Mock-Seed, X-Mock-Down, X-Mock-Replay
 -- (a recorded response, see replay.lua).  Responses to
@@ -25,6 +26,7 @@ local faults = require("openrouter.mock.faults")
 local gen = require("openrouter.mock.gen")
 local replay = require("openrouter.mock.replay")
 local embed = require("openrouter.mock.embed")
+local responses = require("openrouter.mock.responses")
 
 local M = {}
 
@@ -139,16 +141,28 @@ end
 local models_cache
 
 local function get_models(_, req, res)
-  local q = parse_query(req.query_string)
-  local body
-  if q.supported_parameters and q.supported_parameters ~= "" then
-    body = models.models_json(q.supported_parameters)
-  else
+  local body, err
+  if (req.query_string or "") == "" then
     models_cache = models_cache or models.models_json()
     body = models_cache
+  else
+    body, err = models.models_json(parse_query(req.query_string))
+    if not body then return send_error(res, 400, err) end
   end
   res:send(200, nil, body)
 end
+
+-- GET /models/count, /embeddings/models, /providers
+local function get_listing(render)
+  return function(_, req, res)
+    local body, err = render(parse_query(req.query_string))
+    if not body then return send_error(res, 400, err) end
+    res:send(200, nil, body)
+  end
+end
+local get_models_count = get_listing(models.count_json)
+local get_embedding_models = get_listing(models.embedding_models_json)
+local get_providers = get_listing(models.providers_json)
 
 local function get_endpoints(_, _, res, id)
   local body = models.endpoints_json(id)
@@ -178,6 +192,32 @@ local function get_generation(state, req, res)
     "native_tokens_completion", g.tokens_completion, "native_tokens_reasoning", g.tokens_reasoning,
     "native_tokens_cached", 0, "num_media_prompt", null, "num_media_completion", null,
     "num_search_results", null, "origin", g.origin or "", "usage", g.cost, "is_byok", false))))
+end
+
+-- GET /generation/content?id=: the stored prompt and completion (the
+-- completion a generation was to give, rendered again: the models are
+-- deterministic), and the error a failed one ended with.
+local function get_generation_content(state, req, res)
+  local q = parse_query(req.query_string)
+  if not q.id or q.id == "" then
+    return send_error(res, 400, "Missing generation id (?id=gen-...)")
+  end
+  local g = state.generations[q.id]
+  if not g then
+    return send_error(res, 404, "Generation " .. q.id .. " not found")
+  end
+  local comp = gen.prepare(g.ctx)
+  local completion = comp.tools and null or comp:full_content()
+  local reasoning = comp.reasoning and not comp.reasoning.hidden and comp.reasoning.text or null
+  local err = null
+  if g.error then
+    err = O("status", g.error.status, "message", g.error.message, "provider_name", g.provider,
+      "raw", null, "previous_errors", A())
+  end
+  res:send(200, nil, json.encode(O("data", O(
+    "input", O("messages", g.ctx.body.messages),
+    "output", O("completion", completion, "reasoning", reasoning),
+    "error", err))))
 end
 
 local function mask(key)
@@ -219,6 +259,156 @@ local function json_body(req, res)
   return body
 end
 
+-- Routes a chat-shaped request body, prepares the completion and records
+-- the generation.  Returns { comp, rec, account, headers, delay, stream },
+-- or nil when it has answered with an error.  `legacy`: a text_completion
+-- (POST /completions) instead of a chat completion.
+local function generate(state, req, res, body, fault, legacy)
+  local h = req.headers
+  local seed = tonumber(h["x-mock-seed"] or "")
+  local cands, status, message, meta = router.plan(body, {
+    seed = seed, prompt = all_user_text(body) })
+  if not cands then
+    send_error(res, status, message, meta)
+    return nil
+  end
+
+  -- try candidates in order; X-Mock-Down ones fail
+  local down = header_list(h["x-mock-down"])
+  local tried, tried_models, chosen = {}, {}, nil
+  for _, c in ipairs(cands) do
+    tried[#tried + 1] = c.endpoint.tag
+    tried_models[#tried_models + 1] = c.response_model
+    if not router.is_down(down, c) then chosen = c; break end
+  end
+  local route_headers = {
+    { "X-Mock-Route", table.concat(tried, ",") },
+    { "X-Mock-Route-Models", table.concat(tried_models, ",") },
+  }
+  if not chosen then
+    send_error(res, 503, "No available providers: every endpoint tried failed ("
+      .. table.concat(tried, ", ") .. ")", O("tried_providers", A(tried)), route_headers)
+    return nil
+  end
+
+  local id = new_id(state)
+  local created = os.time()
+  local ctx = { body = body, headers = h, cand = chosen, id = id, created = created, text = legacy }
+  local comp = gen.prepare(ctx)
+  local stream = body.stream == true
+  local rec = {
+    id = id, upstream_id = "up-" .. id:sub(5), model = comp.model, provider = comp.provider,
+    created = created, streamed = stream, cancelled = false, finish_reason = null,
+    tokens_prompt = comp.prompt_tokens, tokens_completion = 0, tokens_reasoning = 0,
+    cost = 0, latency = 0, generation_time = 0, origin = h["http-referer"],
+    ctx = ctx,   -- GET /generation/content renders the completion again from it
+  }
+  remember(state, rec)
+  local t0 = uv.hrtime()
+  local accounted = false
+  local function account(finish_reason)
+    if accounted then return end
+    accounted = true
+    rec.finish_reason = finish_reason or null
+    rec.tokens_completion = comp:completion_tokens()
+    rec.tokens_reasoning = comp.reasoning and #comp.reasoning.pieces or 0
+    rec.cost = comp:cost()
+    rec.generation_time = math.floor((uv.hrtime() - t0) / 1e6)
+    rec.latency = rec.generation_time
+    state.usage = state.usage + rec.cost
+  end
+
+  local headers = {
+    { "X-Generation-Id", id },
+    route_headers[1], route_headers[2],
+  }
+  local delay = tonumber(h["x-mock-delay-ms"] or "") or state.delay_ms or 0
+  delay = delay > 0 and math.floor(delay) or 0
+  if fault.midstream_error then rec.error = { status = 502, message = "Provider disconnected unexpectedly" } end
+  return { comp = comp, rec = rec, account = account, headers = headers, delay = delay, stream = stream }
+end
+
+-- A non-streaming body, with the wire faults (garbage: `text` is nil).
+local function deliver(res, headers, text, fault, account)
+  if fault.garbage then
+    text = fault.garbage == "binary" and faults.junk(512) or faults.html
+    account("error")
+    headers[#headers + 1] = { "Content-Type", fault.garbage == "binary"
+      and "application/octet-stream" or "text/html" }
+    return res:send(200, headers, text)
+  end
+  if fault.bad_json then
+    text = text:sub(1, math.floor(#text / 2))
+    return res:send(200, headers, text)
+  end
+  if fault.reset_after_bytes then
+    local n = math.max(0, math.min(fault.reset_after_bytes, #text))
+    res:start_fixed(200, headers, #text)
+    if n > 0 then res:raw(text:sub(1, n)) end
+    return res:reset()
+  end
+  if fault.no_done then
+    res:start_fixed(200, headers, #text)
+    res:raw(text:sub(1, math.floor(#text / 2)))
+    return res:cut()
+  end
+  if fault.stall_ms then
+    local half = math.floor(#text / 2)
+    res:start_fixed(200, headers, #text)
+    res:raw(text:sub(1, half))
+    local t = uv.new_timer()
+    res.on_abort = function() t:stop(); if not t:is_closing() then t:close() end end
+    t:start(fault.stall_ms, 0, function()
+      t:close()
+      if res.done then return end
+      res:raw(text:sub(half + 1))
+      res:complete()
+    end)
+    return
+  end
+  res:send(200, headers, text)
+end
+
+-- Stream `steps` (sse.lua) as the answer of generation `g`.
+local function play(res, g, steps, fault)
+  local headers, rec = g.headers, g.rec
+  headers[#headers + 1] = { "Content-Type", "text/event-stream" }
+  headers[#headers + 1] = { "Cache-Control", "no-cache" }
+  res:start(200, headers)
+  sse.play(res, steps, {
+    delay_ms = g.delay,
+    reset_after = fault.reset_after_bytes,
+    on_end = function(how)
+      if how ~= "finish" then
+        rec.cancelled = (how == "aborted")
+        g.account(rec.finish_reason ~= null and rec.finish_reason or null)
+      end
+    end,
+  })
+end
+
+-- respond() now, or after `delay` ms (X-Mock-Delay-Ms); a client that goes
+-- away meanwhile cancels the generation.
+local function respond_later(res, rec, delay, respond)
+  local function go()
+    if res.done then return end
+    respond()
+  end
+  if delay > 0 then
+    local t = uv.new_timer()
+    res.on_abort = function()
+      rec.cancelled = true
+      t:stop(); if not t:is_closing() then t:close() end
+    end
+    t:start(delay, 0, function()
+      t:close()
+      go()
+    end)
+  else
+    go()
+  end
+end
+
 -- Chat completions, and legacy completions (`legacy`: a `prompt` for
 -- `messages`, a text_completion back).
 local function chat(state, req, res, fault, legacy)
@@ -242,139 +432,44 @@ local function chat(state, req, res, fault, legacy)
     end
   end
 
-  local h = req.headers
-  local seed = tonumber(h["x-mock-seed"] or "")
-  local cands, status, message, meta = router.plan(body, {
-    seed = seed, prompt = all_user_text(body) })
-  if not cands then
-    return send_error(res, status, message, meta)
-  end
+  local g = generate(state, req, res, body, fault, legacy)
+  if not g then return end
+  local comp, rec, account, headers, delay = g.comp, g.rec, g.account, g.headers, g.delay
 
-  -- try candidates in order; X-Mock-Down ones fail
-  local down = header_list(h["x-mock-down"])
-  local tried, tried_models, chosen = {}, {}, nil
-  for _, c in ipairs(cands) do
-    tried[#tried + 1] = c.endpoint.tag
-    tried_models[#tried_models + 1] = c.response_model
-    if not router.is_down(down, c) then chosen = c; break end
-  end
-  local route_headers = {
-    { "X-Mock-Route", table.concat(tried, ",") },
-    { "X-Mock-Route-Models", table.concat(tried_models, ",") },
-  }
-  if not chosen then
-    return send_error(res, 503, "No available providers: every endpoint tried failed ("
-      .. table.concat(tried, ", ") .. ")", O("tried_providers", A(tried)), route_headers)
-  end
-
-  local id = new_id(state)
-  local created = os.time()
-  local comp = gen.prepare{ body = body, headers = h, cand = chosen, id = id, created = created,
-    text = legacy }
-  local stream = body.stream == true
-  local rec = {
-    id = id, upstream_id = "up-" .. id:sub(5), model = comp.model, provider = comp.provider,
-    created = created, streamed = stream, cancelled = false, finish_reason = null,
-    tokens_prompt = comp.prompt_tokens, tokens_completion = 0, tokens_reasoning = 0,
-    cost = 0, latency = 0, generation_time = 0, origin = h["http-referer"],
-  }
-  remember(state, rec)
-  local t0 = uv.hrtime()
-  local accounted = false
-  local function account(finish_reason)
-    if accounted then return end
-    accounted = true
-    rec.finish_reason = finish_reason or null
-    rec.tokens_completion = comp:completion_tokens()
-    rec.tokens_reasoning = comp.reasoning and #comp.reasoning.pieces or 0
-    rec.cost = comp:cost()
-    rec.generation_time = math.floor((uv.hrtime() - t0) / 1e6)
-    rec.latency = rec.generation_time
-    state.usage = state.usage + rec.cost
-  end
-
-  local headers = {
-    { "X-Generation-Id", id },
-    route_headers[1], route_headers[2],
-  }
-  local delay = tonumber(h["x-mock-delay-ms"] or "") or state.delay_ms or 0
-  delay = delay > 0 and math.floor(delay) or 0
-
-  if stream then
-    headers[#headers + 1] = { "Content-Type", "text/event-stream" }
-    headers[#headers + 1] = { "Cache-Control", "no-cache" }
-    res:start(200, headers)
-    local steps = comp:stream_steps(fault, account)
-    sse.play(res, steps, {
-      delay_ms = delay,
-      reset_after = fault.reset_after_bytes,
-      on_end = function(how)
-        if how ~= "finish" then
-          rec.cancelled = (how == "aborted")
-          account(rec.finish_reason ~= null and rec.finish_reason or null)
-        end
-      end,
-    })
-    return
-  end
+  if g.stream then return play(res, g, comp:stream_steps(fault, account), fault) end
 
   -- non-streaming
-  local function respond()
-    if res.done then return end
-    local text
-    if fault.garbage then
-      text = fault.garbage == "binary" and faults.junk(512) or faults.html
-      account("error")
-      headers[#headers + 1] = { "Content-Type", fault.garbage == "binary"
-        and "application/octet-stream" or "text/html" }
-      return res:send(200, headers, text)
-    end
-    text = comp:response_json(fault)
+  respond_later(res, rec, delay, function()
+    if fault.garbage then return deliver(res, headers, nil, fault, account) end
+    local text = comp:response_json(fault)
     account(fault.midstream_error and "error" or comp:finish_reason())
-    if fault.bad_json then
-      text = text:sub(1, math.floor(#text / 2))
-      return res:send(200, headers, text)
-    end
-    if fault.reset_after_bytes then
-      local n = math.max(0, math.min(fault.reset_after_bytes, #text))
-      res:start_fixed(200, headers, #text)
-      if n > 0 then res:raw(text:sub(1, n)) end
-      return res:reset()
-    end
-    if fault.no_done then
-      res:start_fixed(200, headers, #text)
-      res:raw(text:sub(1, math.floor(#text / 2)))
-      return res:cut()
-    end
-    if fault.stall_ms then
-      local half = math.floor(#text / 2)
-      res:start_fixed(200, headers, #text)
-      res:raw(text:sub(1, half))
-      local t = uv.new_timer()
-      res.on_abort = function() t:stop(); if not t:is_closing() then t:close() end end
-      t:start(fault.stall_ms, 0, function()
-        t:close()
-        if res.done then return end
-        res:raw(text:sub(half + 1))
-        res:complete()
-      end)
-      return
-    end
-    res:send(200, headers, text)
+    deliver(res, headers, text, fault)
+  end)
+end
+
+-- Responses API --------------------------------------------------------------------
+
+local function responses_route(state, req, res, fault)
+  local body = json_body(req, res)
+  if not body then return end
+  local errors = state.validate.responses(body)
+  if errors then
+    return send_error(res, 400, state.validate.error_parts(errors))
   end
-  if delay > 0 then
-    local t = uv.new_timer()
-    res.on_abort = function()
-      rec.cancelled = true
-      t:stop(); if not t:is_closing() then t:close() end
-    end
-    t:start(delay, 0, function()
-      t:close()
-      respond()
-    end)
-  else
-    respond()
-  end
+  local chat_body, err = responses.chat_body(body)
+  if not chat_body then return send_error(res, 400, err) end
+  local g = generate(state, req, res, chat_body, fault)
+  if not g then return end
+  local comp, rec, account, headers, delay = g.comp, g.rec, g.account, g.headers, g.delay
+  comp.request = body
+
+  if g.stream then return play(res, g, responses.stream_steps(comp, fault, account), fault) end
+  respond_later(res, rec, delay, function()
+    if fault.garbage then return deliver(res, headers, nil, fault, account) end
+    local text = responses.response_json(comp, fault)
+    account(fault.midstream_error and "error" or comp:finish_reason())
+    deliver(res, headers, text, fault)
+  end)
 end
 
 -- Embeddings -----------------------------------------------------------------------
@@ -427,8 +522,17 @@ local function handler(state)
       return get_endpoints(state, req, res, ep_id)
     end
 
-    local known = { ["/chat/completions"] = "POST", ["/generation"] = "GET",
-      ["/key"] = "GET", ["/credits"] = "GET", ["/completions"] = "POST", ["/embeddings"] = "POST" }
+    local public = { ["/models/count"] = get_models_count, ["/embeddings/models"] = get_embedding_models,
+      ["/providers"] = get_providers }
+    if public[sub] then
+      if not need("GET") then return end
+      if status_fault(res, fault) then return end
+      return public[sub](state, req, res)
+    end
+
+    local known = { ["/chat/completions"] = "POST", ["/responses"] = "POST", ["/generation"] = "GET",
+      ["/generation/content"] = "GET", ["/key"] = "GET", ["/credits"] = "GET",
+      ["/completions"] = "POST", ["/embeddings"] = "POST" }
     if not known[sub] then
       return send_error(res, 404, "Not Found: " .. path)
     end
@@ -444,8 +548,12 @@ local function handler(state)
       return chat(state, req, res, fault, true)
     elseif sub == "/embeddings" then
       return embeddings(state, req, res)
+    elseif sub == "/responses" then
+      return responses_route(state, req, res, fault)
     elseif sub == "/generation" then
       return get_generation(state, req, res)
+    elseif sub == "/generation/content" then
+      return get_generation_content(state, req, res)
     elseif sub == "/key" then
       return get_key(state, req, res, key)
     else

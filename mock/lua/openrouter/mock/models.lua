@@ -80,7 +80,7 @@ local catalog = {
     endpoints = mock_ep(),
   },
   {
-    id = "mock/tools", name = "Mock: Tools", created = 1735689600,
+    id = "mock/tools", name = "Mock: Tools", created = 1735689600, categories = { "programming" },
     description = "Answers a request that has tools with two parallel tool calls, then the tool results as text.",
     context_length = 1000000, tokenizer = "Other", distillable = true,
     endpoints = mock_ep(),
@@ -99,6 +99,7 @@ local catalog = {
   },
   {
     id = "openai/gpt-4o", name = "OpenAI: GPT-4o", created = 1715558400,
+    categories = { "programming", "technology", "marketing", "translation" },
     description = "GPT-4o (simulated).", context_length = 128000, tokenizer = "GPT",
     input_modalities = { "text", "image", "file" }, distillable = false,
     endpoints = {
@@ -154,6 +155,7 @@ local catalog = {
   },
   {
     id = "mistralai/mixtral-8x7b-instruct", name = "Mistral: Mixtral 8x7B Instruct", created = 1702166400,
+    categories = { "roleplay", "translation" },
     description = "Mixtral 8x7B Instruct (simulated).", context_length = 32768, tokenizer = "Mistral",
     distillable = true,
     endpoints = {
@@ -189,6 +191,7 @@ local catalog = {
   },
   {
     id = "meta-llama/llama-3.3-70b-instruct", name = "Meta: Llama 3.3 70B Instruct", created = 1733356800,
+    categories = { "roleplay", "trivia", "marketing" },
     description = "Llama 3.3 70B Instruct (simulated).", context_length = 131072, tokenizer = "Llama3",
     distillable = true,
     endpoints = {
@@ -214,6 +217,7 @@ local catalog = {
   },
   {
     id = "deepseek/deepseek-r1", name = "DeepSeek: R1", created = 1737331200,
+    categories = { "programming", "science", "academia", "finance" },
     description = "DeepSeek R1 (simulated): always reasons before answering.", context_length = 163840,
     tokenizer = "DeepSeek", distillable = true, reasoning = true,
     endpoints = {
@@ -236,10 +240,35 @@ local catalog = {
   },
 }
 
+-- Embeddings models: listed by GET /embeddings/models (and by /models with
+-- output_modalities=embeddings or all), never routed to by chat.
+local embedding_catalog = {
+  {
+    id = "mock/embed", name = "Mock: Embed", created = 1735689600,
+    description = "Deterministic embeddings (simulated).", context_length = 8192, tokenizer = "Other",
+    distillable = true, output_modalities = { "embeddings" },
+    endpoints = { ep{ provider = "Mock", tag = "mock", prompt = 0.01, completion = 0, quantization = "fp16",
+      zdr = true, max_completion_tokens = null, params = { "dimensions", "encoding_format" } } },
+  },
+  {
+    id = "openai/text-embedding-3-small", name = "OpenAI: Text Embedding 3 Small", created = 1706140800,
+    description = "Text Embedding 3 Small (simulated).", context_length = 8192, tokenizer = "GPT",
+    distillable = false, output_modalities = { "embeddings" },
+    endpoints = { ep{ provider = "OpenAI", tag = "openai", prompt = 0.02, completion = 0,
+      max_completion_tokens = null, params = { "dimensions", "encoding_format" } } },
+  },
+}
+
 M.list = catalog
+M.embedding_list = embedding_catalog
 M.by_id = {}
-for _, m in ipairs(catalog) do
-  M.by_id[m.id] = m
+M.embedding_by_id = {}
+for _, m in ipairs(embedding_catalog) do M.embedding_by_id[m.id] = m end
+local every_model = {}
+for _, m in ipairs(catalog) do every_model[#every_model + 1] = m end
+for _, m in ipairs(embedding_catalog) do every_model[#every_model + 1] = m end
+for _, m in ipairs(catalog) do M.by_id[m.id] = m end
+for _, m in ipairs(every_model) do
   m.input_modalities = m.input_modalities or { "text" }
   m.output_modalities = m.output_modalities or { "text" }
   for k, e in ipairs(m.endpoints) do
@@ -333,37 +362,236 @@ local function model_entry(m, id, eps)
   )
 end
 
---- The body of GET /models.  `filter_param`: only models supporting it.
-function M.models_json(filter_param)
+-- Listing and filtering (GET /models, /models/count, /embeddings/models) -------------
+
+--- The categories GET /models?category= takes (OpenAPI enum).
+M.categories = { "programming", "roleplay", "marketing", "marketing/seo", "technology", "science",
+  "translation", "legal", "finance", "health", "trivia", "academia" }
+local CATEGORY = {}
+for _, c in ipairs(M.categories) do CATEGORY[c] = true end
+
+local function cheapest(eps)
+  local top = eps[1]
+  for _, e in ipairs(eps) do
+    if e.price < top.price then top = e end
+  end
+  return top
+end
+
+local function avg_price(x) return (x.top.prompt + x.top.completion) / 2 end
+local SORTS = {
+  ["pricing-low-to-high"] = function(a, b) return avg_price(a) < avg_price(b) end,
+  ["pricing-high-to-low"] = function(a, b) return avg_price(a) > avg_price(b) end,
+  ["context-high-to-low"] = function(a, b) return a.m.context_length > b.m.context_length end,
+  ["throughput-high-to-low"] = function(a, b) return a.top.throughput > b.top.throughput end,
+  ["latency-low-to-high"] = function(a, b) return a.top.latency < b.top.latency end,
+  ["newest"] = function(a, b) return a.m.created > b.m.created end,
+}
+-- documented sorts the simulator has no data for keep the default order
+for _, k in ipairs({ "most-popular", "top-weekly", "intelligence-high-to-low", "coding-high-to-low",
+  "agentic-high-to-low", "design-arena-elo-high-to-low" }) do SORTS[k] = false end
+
+local function csv(v)
+  if v == nil or v == "" then return nil end
+  local out = {}
+  for item in v:gmatch("[^,]+") do
+    item = item:match("^%s*(.-)%s*$"):lower()
+    if item ~= "" then out[#out + 1] = item end
+  end
+  return #out > 0 and out or nil
+end
+
+local function has(list, x)
+  for _, v in ipairs(list or {}) do
+    if v == x or (type(v) == "string" and v:lower() == x) then return true end
+  end
+  return false
+end
+
+-- The query parameters that filter (others: output_modalities, sort,
+-- offset, limit).  openrouter/auto (no price, no context of its own) is
+-- listed only when none is given and the list is not sorted.
+local FILTERS = { "category", "supported_parameters", "input_modalities", "q", "context", "min_price",
+  "max_price", "min_output_price", "max_output_price", "model_authors", "providers", "distillable", "zdr" }
+
+local function number_param(q, name, min, max, integer)
+  local v = q[name]
+  if v == nil or v == "" then return nil end
+  local n = tonumber(v)
+  if not n or n < min or (max and n > max) or (integer and n ~= math.floor(n)) then
+    return nil, "Invalid query parameter " .. name .. ": " .. v
+  end
+  return n
+end
+
+--- The models GET /models lists for the query `q` (decoded query
+-- parameters, strings): a list of { m =, id =, eps =, top = } (`auto` =
+-- true for openrouter/auto), or nil and a message (an HTTP 400).
+function M.select(q)
+  q = q or {}
+  local outs = csv(q.output_modalities) or { "text" }
+  local all_out = has(outs, "all")
+  if q.category and q.category ~= "" and not CATEGORY[q.category] then
+    return nil, "Invalid category: " .. q.category .. " (one of " .. table.concat(M.categories, ", ") .. ")"
+  end
+  if q.sort and q.sort ~= "" and SORTS[q.sort] == nil then return nil, "Invalid sort: " .. q.sort end
+  if q.distillable and q.distillable ~= "" and q.distillable ~= "true" and q.distillable ~= "false" then
+    return nil, "Invalid query parameter distillable: " .. q.distillable
+  end
+  local nums = {}
+  for _, spec in ipairs({ { "context", 1, nil, true }, { "min_price", 0 }, { "max_price", 0 },
+    { "min_output_price", 0 }, { "max_output_price", 0 }, { "offset", 0, nil, true },
+    { "limit", 1, 1000, true } }) do
+    local n, err = number_param(q, spec[1], spec[2], spec[3], spec[4])
+    if err then return nil, err end
+    nums[spec[1]] = n
+  end
+  local params, ins = csv(q.supported_parameters), csv(q.input_modalities)
+  local authors, providers = csv(q.model_authors), csv(q.providers)
+  local text = q.q and q.q ~= "" and q.q:lower() or nil
+  local filtered = false
+  for _, k in ipairs(FILTERS) do
+    if q[k] ~= nil and q[k] ~= "" then filtered = true end
+  end
+
+  local function keep(m, id, eps)
+    local top = cheapest(eps)
+    if not all_out then
+      local ok = false
+      for _, o in ipairs(m.output_modalities) do if has(outs, o) then ok = true end end
+      if not ok then return nil end
+    end
+    if q.category and q.category ~= "" and not has(m.categories, q.category) then return nil end
+    if params then
+      local p = {}
+      for _, e in ipairs(eps) do for _, x in ipairs(e.params) do p[x] = true end end
+      for _, x in ipairs(params) do if not p[x] then return nil end end
+    end
+    for _, x in ipairs(ins or {}) do if not has(m.input_modalities, x) then return nil end end
+    if text and not (id:lower():find(text, 1, true) or m.name:lower():find(text, 1, true)) then return nil end
+    if nums.context and m.context_length < nums.context then return nil end
+    if nums.min_price and top.prompt < nums.min_price then return nil end
+    if nums.max_price and top.prompt > nums.max_price then return nil end
+    if nums.min_output_price and top.completion < nums.min_output_price then return nil end
+    if nums.max_output_price and top.completion > nums.max_output_price then return nil end
+    if authors and not has(authors, id:match("^[^/]+"):lower()) then return nil end
+    if providers then
+      local ok = false
+      for _, e in ipairs(eps) do
+        if has(providers, e.provider:lower()) or has(providers, e.tag:match("^[^/]+")) then ok = true end
+      end
+      if not ok then return nil end
+    end
+    if q.distillable == "true" and not m.distillable then return nil end
+    if q.distillable == "false" and m.distillable then return nil end
+    if q.zdr == "true" then
+      local ok = false
+      for _, e in ipairs(eps) do if e.zdr then ok = true end end
+      if not ok then return nil end
+    end
+    return { m = m, id = id, eps = eps, top = top }
+  end
+
+  local list = {}
+  for _, m in ipairs(every_model) do
+    list[#list + 1] = keep(m, m.id, paid_endpoints(m))
+    local free = free_endpoints(m)
+    if #free > 0 then list[#list + 1] = keep(m, m.id .. ":free", free) end
+  end
+  local sort = q.sort and SORTS[q.sort]
+  if sort then
+    for k, x in ipairs(list) do x.pos = k end
+    table.sort(list, function(a, b)
+      if sort(a, b) then return true end
+      if sort(b, a) then return false end
+      return a.pos < b.pos
+    end)
+  end
+  if not filtered and not sort and (all_out or has(outs, "text")) then
+    list[#list + 1] = { auto = true, id = M.auto_id }
+  end
+  if nums.offset or nums.limit then
+    local from, n, page = (nums.offset or 0) + 1, nums.limit or 500, {}
+    for k = from, math.min(#list, from + n - 1) do page[#page + 1] = list[k] end
+    list = page
+  end
+  return list
+end
+
+local function auto_entry()
+  return O(
+    "id", M.auto_id, "canonical_slug", M.auto_id, "hugging_face_id", "",
+    "name", "Auto Router", "created", 1699401600,
+    "description", "Picks a model from the prompt (simulated: keyword rules, then a hash).",
+    "context_length", 2000000,
+    "architecture", O("modality", "text->text", "input_modalities", A{ "text" },
+      "output_modalities", A{ "text" }, "tokenizer", "Router", "instruct_type", null),
+    "pricing", O("prompt", "-1", "completion", "-1"),
+    "top_provider", O("context_length", null, "max_completion_tokens", null, "is_moderated", false),
+    "per_request_limits", null,
+    "supported_parameters", A(union_params(M.by_id["openai/gpt-4o"].endpoints)),
+    "default_parameters", O("temperature", null, "top_p", null, "frequency_penalty", null))
+end
+
+--- The body of GET /models for the query `q` (a table; nil: no filter),
+-- or nil and a message (an HTTP 400).
+function M.models_json(q)
+  local list, err = M.select(q)
+  if not list then return nil, err end
   local data = A()
-  for _, m in ipairs(catalog) do
-    local eps = paid_endpoints(m)
-    local entry_ok = true
-    if filter_param and filter_param ~= "" then
-      entry_ok = false
-      for _, p in ipairs(union_params(eps)) do
-        if p == filter_param then entry_ok = true end
+  for _, x in ipairs(list) do
+    data[#data + 1] = x.auto and auto_entry() or model_entry(x.m, x.id, x.eps)
+  end
+  return json.encode(O("data", data))
+end
+
+--- The body of GET /models/count (only output_modalities counts), or nil
+-- and a message.
+function M.count_json(q)
+  local list, err = M.select{ output_modalities = q and q.output_modalities }
+  if not list then return nil, err end
+  return json.encode(O("data", O("count", #list)))
+end
+
+--- The body of GET /embeddings/models (offset, limit), or nil and a message.
+function M.embedding_models_json(q)
+  q = q or {}
+  return M.models_json{ output_modalities = "embeddings", offset = q.offset, limit = q.limit }
+end
+
+-- Providers ----------------------------------------------------------------------
+
+-- Where each simulated provider is (headquarters, datacenters); the
+-- rest of GET /providers' fields are made up from the slug.
+local provider_places = {
+  mock = { "US", { "US" } }, openai = { "US", { "US", "IE" } }, azure = { "US", { "US", "NL", "SE" } },
+  together = { "US", { "US" } }, deepinfra = { "US", { "US" } }, fireworks = { "US", { "US" } },
+  novita = { "US", { "US", "SG" } }, lambda = { "US", { "US" } }, groq = { "US", { "US", "FI" } },
+  chutes = { nil, nil }, deepseek = { "CN", { "CN" } },
+  ["provider-a"] = { "DE", { "DE" } }, ["provider-b"] = { "FR", { "FR" } }, ["provider-c"] = { "US", { "US" } },
+}
+
+--- The body of GET /providers: every provider of the catalog, by name.
+function M.providers_json()
+  local seen, list = {}, {}
+  for _, m in ipairs(every_model) do
+    for _, e in ipairs(m.endpoints) do
+      local slug = e.tag:match("^[^/]+")
+      if not seen[slug] then
+        seen[slug] = true
+        list[#list + 1] = { name = e.provider, slug = slug }
       end
     end
-    if entry_ok then data[#data + 1] = model_entry(m, m.id, eps) end
-    local free = free_endpoints(m)
-    if #free > 0 and not filter_param then
-      data[#data + 1] = model_entry(m, m.id .. ":free", free)
-    end
   end
-  if not filter_param then
-    data[#data + 1] = O(
-      "id", M.auto_id, "canonical_slug", M.auto_id, "hugging_face_id", "",
-      "name", "Auto Router", "created", 1699401600,
-      "description", "Picks a model from the prompt (simulated: keyword rules, then a hash).",
-      "context_length", 2000000,
-      "architecture", O("modality", "text->text", "input_modalities", A{ "text" },
-        "output_modalities", A{ "text" }, "tokenizer", "Router", "instruct_type", null),
-      "pricing", O("prompt", "-1", "completion", "-1"),
-      "top_provider", O("context_length", null, "max_completion_tokens", null, "is_moderated", false),
-      "per_request_limits", null,
-      "supported_parameters", A(union_params(M.by_id["openai/gpt-4o"].endpoints)),
-      "default_parameters", O("temperature", null, "top_p", null, "frequency_penalty", null))
+  table.sort(list, function(a, b) return a.name < b.name end)
+  local data = A()
+  for _, p in ipairs(list) do
+    local place = provider_places[p.slug] or {}
+    local site = "https://" .. p.slug .. ".provider.invalid"
+    data[#data + 1] = O("name", p.name, "slug", p.slug,
+      "privacy_policy_url", site .. "/privacy", "terms_of_service_url", site .. "/terms",
+      "status_page_url", p.slug == "mock" and null or (site .. "/status"),
+      "headquarters", place[1] or null, "datacenters", place[2] and A(place[2]) or null)
   end
   return json.encode(O("data", data))
 end
@@ -397,7 +625,7 @@ end
 
 --- The body of GET /models/{author}/{slug}/endpoints, or nil when unknown.
 function M.endpoints_json(id)
-  local m = M.by_id[id]
+  local m = M.by_id[id] or M.embedding_by_id[id]
   local eps
   if m then
     eps = paid_endpoints(m)

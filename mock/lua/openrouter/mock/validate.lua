@@ -108,6 +108,13 @@ function M.chat(body)
   return errors
 end
 
+--- A Responses API request: nil when valid, else the error list.
+function M.responses(body)
+  local ok, errors = lib.validate_responses(body)
+  if ok then return nil end
+  return errors
+end
+
 --- An embeddings request: nil when valid, else the error list.
 function M.embeddings(body)
   if lib.validate_embeddings then
