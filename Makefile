@@ -49,7 +49,7 @@ DEB_PKGS := gcc make pkg-config libcurl4-openssl-dev \
             liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev \
             luajit2 libluajit2-5.1-dev \
             lua-cjson lua-busted lua-luv lua-check luarocks \
-            neovim nginx libnginx-mod-http-lua love xvfb xauth openssl
+            neovim nginx libnginx-mod-http-lua love xvfb xauth openssl iproute2
 
 C_TESTS := $(patsubst spec/c/%.c,build/ctest/%,$(wildcard spec/c/test_*.c))
 

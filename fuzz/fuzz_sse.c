@@ -1,21 +1,23 @@
 /*
 ** fuzz_sse.c -- differential libFuzzer target for src/sse.c.
 **
-**   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-**         fuzz/fuzz_sse.c src/sse.c -o build/fuzz_sse
-**   build/fuzz_sse -max_total_time=60 fuzz/corpus/sse
+**   make build/fuzz/fuzz_sse     (mk/checks.mk: src/sse.c is linked twice,
+**                                 see "The parser comes twice" below)
+**   build/fuzz/fuzz_sse -max_total_time=60 fuzz/corpus/sse
 **
 ** Without libFuzzer (any C99 compiler), -DORC_FUZZ_MAIN builds a driver
-** that replays the files named on the command line.
+** that replays the files named on the command line:
+**
+**   cc -DORC_FUZZ_MAIN -Isrc fuzz/fuzz_sse.c src/sse.c -o build/replay_sse
 **
 ** Input: byte 0 picks the limit (high bit set: max_event 1..128, else the
 ** default), byte 1 seeds the split points, byte 2 picks the event at which
 ** the callback stops the parser (0..7, 0: never); the rest is the stream.
 ** The stream is fed whole, in pseudo-random pieces, and (when short) one
 ** byte at a time, then finished and fed once more as a reconnection.  Every
-** run must produce the same trace (events, comments, feed results, final
-** retry / last id / error / finish()) as a deliberately naive reference
-** model written from the WHATWG text; any difference aborts.
+** run must produce the same trace (events, comments, feed results, then
+** finish() and the retry / last id / error after it) as a deliberately
+** naive reference model written from the WHATWG text; any difference aborts.
 */
 #include <limits.h>
 #include <stdint.h>
@@ -26,6 +28,44 @@
 #include "sse.h"
 
 #define STOP_RC 7
+
+/*
+** Only src/sse.c reports coverage: the harness's own branches (traces, the
+** split generator, the model) would only grow the corpus with noise.
+*/
+#ifdef __clang__
+#pragma clang attribute push (__attribute__((no_sanitize("coverage"))), apply_to = function)
+#endif
+
+/*
+** The parser comes twice.  The first two replays of an input run the build
+** that reports coverage to libFuzzer; the others run a second copy of the
+** same src/sse.c built without coverage (mk/checks.mk compiles it with its
+** functions renamed plain_*, and defines ORC_SSE_PLAIN), under the same
+** sanitizers, so every replay is checked exactly as before.  The coverage
+** callbacks (mostly -fsanitize=fuzzer's comparison tracing) on every feed
+** of every replay were most of the time spent per input.
+*/
+typedef struct engine {
+  void (*init) (orc_sse *, size_t, orc_sse_event_cb, orc_sse_comment_cb, void *);
+  int (*feed) (orc_sse *, const char *, size_t);
+  int (*finish) (orc_sse *);
+  void (*free) (orc_sse *);
+} engine;
+
+static const engine traced = { orc_sse_init, orc_sse_feed, orc_sse_finish, orc_sse_free };
+
+#ifdef ORC_SSE_PLAIN
+void plain_sse_init (orc_sse *p, size_t max_event, orc_sse_event_cb on_event,
+                     orc_sse_comment_cb on_comment, void *ud);
+int plain_sse_feed (orc_sse *p, const char *buf, size_t len);
+int plain_sse_finish (orc_sse *p);
+void plain_sse_free (orc_sse *p);
+static const engine plain = { plain_sse_init, plain_sse_feed, plain_sse_finish,
+                              plain_sse_free };
+#else
+#define plain traced
+#endif
 
 /* ---- traces -------------------------------------------------------------- */
 
@@ -79,8 +119,8 @@ static uint32_t next (rng *r) {
 }
 
 /* mode 0: whole; 1: pseudo-random pieces; 2: one byte at a time. */
-static void feed_stream (orc_sse *p, sink *k, const char *s, size_t n,
-                         int mode, rng *r) {
+static void feed_stream (const engine *e, orc_sse *p, sink *k, const char *s,
+                         size_t n, int mode, rng *r) {
   size_t at = 0;
   int stopped = 0;
   while (at < n || (at == 0 && n == 0)) {
@@ -92,7 +132,7 @@ static void feed_stream (orc_sse *p, sink *k, const char *s, size_t n,
       if (piece > n - at) piece = n - at;
     }
     else if (mode == 2 && piece > 0) piece = 1;
-    rc = orc_sse_feed(p, s + at, piece);
+    rc = e->feed(p, s + at, piece);
     if (rc == STOP_RC && !stopped) {
       stopped = 1;
       put_num(k->t, 0x5709);         /* the stop, once, wherever it lands */
@@ -104,16 +144,18 @@ static void feed_stream (orc_sse *p, sink *k, const char *s, size_t n,
   }
 }
 
-static void finish_state (orc_sse *p, trace *t) {
+/* The state after finish(): an error can also arise there (sse.h). */
+static void finish_state (const engine *e, orc_sse *p, trace *t) {
+  int clean = e->finish(p);
   put_num(t, (unsigned long long)p->error);
   put_num(t, p->error ? (unsigned long long)p->error_offset : 0);
   put_num(t, (unsigned long long)p->retry);
   put_str(t, 'L', p->last_id_len ? p->last_id : "", p->last_id_len);
-  put_num(t, (unsigned long long)orc_sse_finish(p));
+  put_num(t, (unsigned long long)clean);
 }
 
-static void run_impl (const char *s, size_t n, size_t max, int stop_at,
-                      int mode, uint32_t seed, trace *t) {
+static void run_impl (const engine *e, const char *s, size_t n, size_t max,
+                      int stop_at, int mode, uint32_t seed, trace *t) {
   orc_sse p;
   sink k;
   rng r;
@@ -121,43 +163,42 @@ static void run_impl (const char *s, size_t n, size_t max, int stop_at,
   k.t = t;
   k.nev = 0;
   k.stop_at = stop_at;
-  orc_sse_init(&p, max, on_event, on_comment, &k);
-  feed_stream(&p, &k, s, n, mode, &r);
-  finish_state(&p, t);
-  feed_stream(&p, &k, s, n, mode, &r);      /* a reconnection */
-  finish_state(&p, t);
-  orc_sse_free(&p);
-  orc_sse_free(&p);
+  e->init(&p, max, on_event, on_comment, &k);
+  feed_stream(e, &p, &k, s, n, mode, &r);
+  finish_state(e, &p, t);
+  feed_stream(e, &p, &k, s, n, mode, &r);   /* a reconnection */
+  finish_state(e, &p, t);
+  e->free(&p);
+  e->free(&p);
 }
 
 /* ---- the reference model: whole input, byte by byte, no cleverness ------ */
 
-typedef struct buf { char *s; size_t n; } buf;
-
-static void buf_set (buf *b, const char *s, size_t n) {
-  char *x = (char *)malloc(n + 1);
-  if (x == NULL) abort();
-  if (n > 0) memcpy(x, s, n);
-  free(b->s);
-  b->s = x;
-  b->n = n;
-}
+/* A growable byte string; the model's buffers live across inputs. */
+typedef struct buf { char *s; size_t n, cap; } buf;
 
 static void buf_add (buf *b, const char *s, size_t n) {
-  char *x = (char *)malloc(b->n + n + 1);
-  if (x == NULL) abort();
-  if (b->n > 0) memcpy(x, b->s, b->n);
-  if (n > 0) memcpy(x + b->n, s, n);
-  free(b->s);
-  b->s = x;
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->n + n + 1) cap *= 2;
+    b->s = (char *)realloc(b->s, cap);
+    if (b->s == NULL) abort();
+    b->cap = cap;
+  }
+  if (n > 0) memmove(b->s + b->n, s, n);
   b->n += n;
+}
+
+static void buf_set (buf *b, const char *s, size_t n) {
+  b->n = 0;
+  buf_add(b, s, n);
 }
 
 typedef struct ref {
   trace *t;
   size_t max;
   int stop_at, nev;
-  buf data, type, idb, last;
+  buf data, type, idb, last, line;
   long retry;
   int error, in_event;
   size_t error_offset;
@@ -212,45 +253,48 @@ static int ref_line (ref *m, const char *l, size_t n) {
 }
 
 static void ref_stream (ref *m, const char *s, size_t n) {
-  buf line = { NULL, 0 };
+  buf *line = &m->line;
   size_t i = 0;
   int clean;
   if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) i = 3;
   buf_set(&m->idb, m->last.s, m->last.n);     /* a new stream */
-  m->data.n = m->type.n = 0;
+  m->data.n = m->type.n = m->line.n = 0;
   m->in_event = 0;
   for (; i < n && !m->error; i++) {
     if (s[i] == '\r' || s[i] == '\n') {
       size_t at = i;
       if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') i++;
-      if (ref_line(m, line.s, line.n)) {
+      if (ref_line(m, line->s, line->n)) {
         m->error = ORC_SSE_ESTOPPED;
         m->error_offset = at + 1;
         put_num(m->t, 0x5709);
       }
-      line.n = 0;
+      line->n = 0;
     }
     else {
-      if (m->data.n + m->type.n + line.n + 1 > m->max) {
+      if (m->data.n + m->type.n + line->n + 1 > m->max) {
         m->error = ORC_SSE_ETOOBIG;
         m->error_offset = i;
         break;
       }
-      buf_add(&line, s + i, 1);
+      buf_add(line, s + i, 1);
     }
   }
   put_num(m->t, (unsigned long long)m->error);
   put_num(m->t, m->error ? (unsigned long long)m->error_offset : 0);
   put_num(m->t, (unsigned long long)m->retry);
   put_str(m->t, 'L', m->last.n ? m->last.s : "", m->last.n);
-  clean = !m->error && line.n == 0 && !m->in_event;
+  clean = !m->error && line->n == 0 && !m->in_event;
   put_num(m->t, (unsigned long long)clean);
-  free(line.s);
 }
 
 static void run_ref (const char *s, size_t n, size_t max, int stop_at, trace *t) {
+  static buf keep[5];                         /* data, type, idb, last, line */
   ref m;
   memset(&m, 0, sizeof(m));
+  m.data = keep[0]; m.type = keep[1]; m.idb = keep[2]; m.last = keep[3];
+  m.line = keep[4];
+  m.data.n = m.type.n = m.idb.n = m.last.n = m.line.n = 0;
   m.t = t;
   m.max = max ? max : ORC_SSE_DEFAULT_MAX_EVENT;
   m.stop_at = stop_at;
@@ -264,10 +308,8 @@ static void run_ref (const char *s, size_t n, size_t max, int stop_at, trace *t)
     put_str(t, 'L', m.last.n ? m.last.s : "", m.last.n);
     put_num(t, 0);
   }
-  free(m.data.s);
-  free(m.type.s);
-  free(m.idb.s);
-  free(m.last.s);
+  keep[0] = m.data; keep[1] = m.type; keep[2] = m.idb; keep[3] = m.last;
+  keep[4] = m.line;
 }
 
 /* ---- the target ------------------------------------------------------- */
@@ -280,33 +322,36 @@ static void same (const trace *a, const trace *b) {
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
-  trace want = { NULL, 0, 0 }, got = { NULL, 0, 0 };
+  static trace want, got;                    /* kept across inputs */
   const char *s;
   size_t n, max;
   int stop_at, round;
   if (size < 3) return 0;
+  want.len = got.len = 0;
   max = (data[0] & 0x80) ? (size_t)(data[0] & 0x7F) + 1 : 0;
   stop_at = data[2] % 8;
   s = (const char *)(data + 3);
   n = size - 3;
   run_ref(s, n, max, stop_at, &want);
-  run_impl(s, n, max, stop_at, 0, 0, &got);
+  run_impl(&traced, s, n, max, stop_at, 0, 0, &got);
   same(&want, &got);
   for (round = 0; round < 4; round++) {
     got.len = 0;
-    run_impl(s, n, max, stop_at, 1,
+    run_impl(round == 0 ? &traced : &plain, s, n, max, stop_at, 1,
              (uint32_t)data[1] * 2654435761u + (uint32_t)round * 40503u + 1u, &got);
     same(&want, &got);
   }
   if (n <= 4096) {
     got.len = 0;
-    run_impl(s, n, max, stop_at, 2, 0, &got);
+    run_impl(&plain, s, n, max, stop_at, 2, 0, &got);
     same(&want, &got);
   }
-  free(want.b);
-  free(got.b);
   return 0;
 }
+
+#ifdef __clang__
+#pragma clang attribute pop
+#endif
 
 #ifdef ORC_FUZZ_MAIN
 int main (int argc, char **argv) {

@@ -44,16 +44,28 @@ test-valgrind: check-deps build/5.4/openrouter/core.so
 # libFuzzer: make fuzz [FUZZ_SECONDS=60].  Each target runs for that long on
 # a work corpus under build/fuzz/ seeded from fuzz/corpus/<name>/ (the seeds
 # stay untouched); a crash fails the run and leaves its input in build/fuzz/.
+# FUZZ_TARGETS picks the targets (make fuzz FUZZ_TARGETS=sse).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= sse schema json
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # The schema target embeds a Lua: any of LUAS whose library is installed
 # (CHECK_PKGS brings 5.4's), built with the same ORC_CFLAGS as the core.
 FUZZ_LUA     ?= 5.4
+# The same sanitizers without coverage, for code a target runs but does not
+# want libFuzzer to follow.
+FUZZ_PLAIN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: fuzz
-build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c $(HDRS)
+.PHONY: fuzz fuzz-long
+# fuzz_sse links src/sse.c twice: once reporting coverage, once plain with
+# its functions renamed plain_sse_* (see fuzz/fuzz_sse.c).
+build/fuzz/sse_plain.o: src/sse.c src/sse.h
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
+	clang $(FUZZ_PLAIN_FLAGS) $(foreach f,init feed finish free strerror,-Dorc_sse_$(f)=plain_sse_$(f)) \
+	  -Isrc -c -o $@ src/sse.c
+
+build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c src/sse.h build/fuzz/sse_plain.o
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -DORC_SSE_PLAIN -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c build/fuzz/sse_plain.o
 
 # the schema engine and its binding, without the rest of the core; with
 # limits low enough that the fuzzer reaches them often (schema_int.h)
@@ -72,8 +84,8 @@ build/fuzz/fuzz_json: fuzz/fuzz_json.c $(JSON_SRCS) $(HDRS)
 	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
 	  fuzz/fuzz_json.c $(JSON_SRCS) $(lib_$(FUZZ_LUA)) -lm
 
-fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema build/fuzz/fuzz_json
-	@for t in sse schema json; do \
+fuzz: check-deps $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/work-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -81,6 +93,30 @@ fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema build/fuzz/fuzz_json
 	  rc=$$?; grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' build/fuzz/$$t.log; \
 	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$t.log; echo "fuzz_$$t: 0 passed, 1 failed"; exit 1; fi; \
 	  echo "fuzz_$$t: no crash"; \
+	done
+
+# Long runs, not in CI: make fuzz-long [FUZZ_TARGETS=sse] [FUZZ_LONG_SECONDS=1800].
+# One process per target in turn (one core), niced, on a corpus kept in
+# build/fuzz/long-<name>/ so that runs add up; every engine that parses
+# outside input should pass 10^7 executions without a finding.  A finding
+# (crash, leak, timeout, trace mismatch) fails and leaves its input in
+# build/fuzz/long-<name>-*.
+FUZZ_LONG_SECONDS ?= 1800
+fuzz-long: check-deps $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/long-$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_LONG_SECONDS) s (log: build/fuzz/long-$$t.log)"; \
+	  nice -n 10 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_LONG_SECONDS) -timeout=30 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/long-$$t- \
+	    build/fuzz/long-$$t fuzz/corpus/$$t 2>build/fuzz/long-$$t.log; \
+	  rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/long-$$t.log); \
+	  rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' build/fuzz/long-$$t.log); \
+	  echo "fuzz_$$t: $${runs:-?} executions, $${rate:-?} exec/s, corpus $$(ls build/fuzz/long-$$t | wc -l) inputs"; \
+	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/long-$$t.log; echo "fuzz_$$t: 0 passed, 1 failed"; exit 1; fi; \
+	  if [ "$${runs:-0}" -lt 10000000 ]; then \
+	    echo "fuzz_$$t: no finding, but under 10^7 executions: raise FUZZ_LONG_SECONDS"; \
+	  else echo "fuzz_$$t: no finding in over 10^7 executions"; fi; \
 	done
 
 # Soak: 10,000 sequential requests and 1,000 concurrent streams in one Lua

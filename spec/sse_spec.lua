@@ -254,6 +254,16 @@ describe("openrouter.sse", function()
       assert.equal(25, offset)
       assert.same({ false, "event too big at byte 25" }, { p:finish() })
     end)
+    it("counts a partial BOM that ends the stream (found by fuzz_sse)", function()
+      -- EF BB then the end: not a BOM, so a first line of 2 bytes; known at finish
+      local p = sse.new{ max_event_bytes = 1 }
+      assert.same({}, p:feed("\239\187"))
+      assert.is_nil(p:error())
+      assert.same({ false, "event too big at byte 1" }, { p:finish() })
+      assert.same({ "event too big", 1 }, { p:error() })
+      p:close()
+      check("\239\187", { clean = false, reason = INCOMPLETE }, { max_event_bytes = 2 })
+    end)
     it("defaults to 1 MiB", function()
       local big = string.rep("x", 1048576 - 6)
       local input = "data: " .. big .. "\n\n"

@@ -298,6 +298,16 @@ int orc_sse_feed (orc_sse *p, const char *buf, size_t len) {
 int orc_sse_finish (orc_sse *p) {
   int clean;
   if (p->error) return 0;
+  /*
+  ** The stream ended after EF or EF BB: not a BOM (only all three bytes
+  ** are one), so those bytes began the first line, and like any partial
+  ** line they must have fitted the limit before being discarded.  Nothing
+  ** could tell while the BOM was undecided: this is the first moment.
+  */
+  if (p->bom > 0 && p->bom < BOM_LEN && (size_t)p->bom > room(p)) {
+    fail(p, ORC_SSE_ETOOBIG, p->offset - (size_t)p->bom + room(p));
+    return 0;
+  }
   clean = p->line_len == 0 && !p->in_event &&
           (p->bom == 0 || p->bom == BOM_LEN);
   p->line_len = 0;

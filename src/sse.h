@@ -91,9 +91,13 @@ int orc_sse_feed (orc_sse *p, const char *buf, size_t len);
 ** the CR arrived.  Whatever is pending is discarded: a partial line, or an
 ** event with field lines but no blank line after them (comment lines alone
 ** do not make an event).  Returns 1 when clean, 0 when something was
-** discarded or an error is sticky.  Unless an error is sticky, the parser
-** is then ready for a new stream (a reconnection): the BOM is checked again
-** and offsets restart at 0, while last_id and retry persist.
+** discarded or an error is sticky.  One error can arise here: a stream
+** that ends after EF or EF BB (the start of a BOM, but not a BOM) began
+** its first line with those bytes; when they exceed max_event, that line
+** was too big, and ORC_SSE_ETOOBIG is set with error_offset = max_event.
+** Unless an error is sticky, the parser is then ready for a new stream (a
+** reconnection): the BOM is checked again and offsets restart at 0, while
+** last_id and retry persist.
 */
 int orc_sse_finish (orc_sse *p);
 /* Human-readable reason for the sticky error, or NULL. */

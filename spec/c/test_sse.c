@@ -90,7 +90,8 @@ typedef struct outcome {
   int bad_rc;                /* a feed returned something unexpected */
 } outcome;
 
-/* Feed in pieces ending at the given cut offsets, then finish. */
+/* Feed in pieces ending at the given cut offsets, then finish; the state
+   is read after finish(). */
 static void replay (const tcase *t, const size_t *cuts, int ncuts,
                     int stop_at, outcome *o) {
   orc_sse p;
@@ -108,12 +109,12 @@ static void replay (const tcase *t, const size_t *cuts, int ncuts,
       o->bad_rc = 1;
     at = to;
   }
+  o->finish = orc_sse_finish(&p);     /* first: an error can arise there */
   o->error = p.error;
   o->error_offset = p.error_offset;
   o->retry = p.retry;
   o->last_id_len = p.last_id_len < sizeof(o->last_id) ? p.last_id_len : 0;
   if (o->last_id_len > 0) memcpy(o->last_id, p.last_id, o->last_id_len);
-  o->finish = orc_sse_finish(&p);
   orc_sse_free(&p);
   orc_sse_free(&p);                  /* idempotent */
 }
@@ -391,6 +392,16 @@ static const struct { tcase t; const char *order; } cases[] = {
       ORC_SSE_ETOOBIG, 19, NONE, -1, 0, { NONE }, 0, { EV("", "", "") } }, "" },
   { { "limit with held bom bytes", S("\xEF\xBB\n"), 1, 0, ORC_SSE_ETOOBIG, 1,
       NONE, -1, 0, { NONE }, 0, { EV("", "", "") } }, "" },
+  /* fuzz_sse found it: the stream ends while the BOM is undecided, the held
+     bytes are the first line, and it is over the limit all the same */
+  { { "partial bom at end over the limit", S("\xEF\xBB"), 1, 0, ORC_SSE_ETOOBIG,
+      1, NONE, -1, 0, { NONE }, 0, { EV("", "", "") } }, "" },
+  { { "one bom byte at end at the limit", S("\xEF"), 1, 0, 0, 0, NONE, -1,
+      0, { NONE }, 0, { EV("", "", "") } }, "" },
+  { { "partial bom at end at the limit", S("\xEF\xBB"), 2, 0, 0, 0, NONE, -1,
+      0, { NONE }, 0, { EV("", "", "") } }, "" },
+  { { "bom at end under a small limit", S("\xEF\xBB\xBF"), 1, 1, 0, 0, NONE, -1,
+      0, { NONE }, 0, { EV("", "", "") } }, "" },
   { { "limit resets per event", S("data: 0123456789\n\ndata: 0123456789\n\n"), 16, 1,
       0, 0, NONE, -1, 0, { NONE }, 2,
       { EV("message", "0123456789", ""), EV("message", "0123456789", "") } }, "EE" },
