@@ -378,7 +378,8 @@ describe("the simulator speaks OpenRouter's spec", function()
       }) do
         assert.is_nil(instance.generate(s, { seed = 1 }))
       end
-      assert.is_true(os.clock() - t0 < 2)
+      -- a bound against hanging, not a timing test (valgrind runs this spec too)
+      assert.is_true(os.clock() - t0 < 60)
       -- the simulator still answers (an empty object)
       local r = chat(user("openai/gpt-4o", "x", { response_format = { type = "json_schema",
         json_schema = { name = "huge", schema = { type = "object", required = { "a" },
