@@ -54,6 +54,10 @@ build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c $(HDRS)
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c
 
+build/fuzz/fuzz_http1: fuzz/fuzz_http1.c src/http1.c $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -Isrc -o $@ fuzz/fuzz_http1.c src/http1.c
+
 # the schema engine and its binding, without the rest of the core; with
 # limits low enough that the fuzzer reaches them often (schema_int.h)
 SCHEMA_SRCS := src/regex.c src/schema.c $(wildcard src/schema_*.c) src/lschema.c src/lclass.c
@@ -64,8 +68,8 @@ build/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(HDRS)
 	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) $(FUZZ_LIMITS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
 	  fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(lib_$(FUZZ_LUA)) -lm
 
-fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema
-	@for t in sse schema; do \
+fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_http1 build/fuzz/fuzz_schema
+	@for t in sse http1 schema; do \
 	  mkdir -p build/fuzz/work-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
