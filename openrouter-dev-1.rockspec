@@ -36,7 +36,7 @@ build = {
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/base64.c", "src/core.c", "src/http1.c", "src/lbase64.c", "src/lclass.c", "src/lschema.c", "src/lsse.c",
+        "src/base64.c", "src/core.c", "src/http1.c", "src/lbase64.c", "src/lclass.c", "src/lhttp1.c", "src/lschema.c", "src/lsse.c",
         "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c", "src/schema_compile.c",
         "src/schema_report.c", "src/schema_value.c", "src/sse.c", "src/transport.c",
       },
@@ -74,6 +74,7 @@ build = {
     ["openrouter.stream"] = "lua/openrouter/stream.lua",
     ["openrouter.structured"] = "lua/openrouter/structured.lua",
     ["openrouter.tool"] = "lua/openrouter/tool.lua",
+    ["openrouter.transport.ngx"] = "lua/openrouter/transport/ngx.lua",
     ["openrouter.trace"] = "lua/openrouter/trace.lua",
     ["openrouter.validate"] = "lua/openrouter/validate.lua",
   },

@@ -23,5 +23,6 @@ ORC_EXPORT int luaopen_openrouter_core (lua_State *L) {
   orc_open_schema(L);
   orc_open_transport(L);
   orc_open_base64(L);
+  orc_open_http1(L);
   return 1;
 }

@@ -19,5 +19,6 @@ void orc_open_sse (lua_State *L);        /* lsse.c: sse_new */
 void orc_open_schema (lua_State *L);     /* lschema.c: schema_compile */
 void orc_open_transport (lua_State *L);  /* ltransport.c: multi_new, curl info */
 void orc_open_base64 (lua_State *L);     /* lbase64.c: base64, base64_file */
+void orc_open_http1 (lua_State *L);      /* lhttp1.c: h1_request, h1_reasons */
 
 #endif
