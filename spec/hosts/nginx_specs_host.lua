@@ -39,23 +39,75 @@ local function dns_server()
   return { port = port, close = function() udp:recv_stop(); udp:close() end }
 end
 
+-- A raw HTTP/1.1 server on a free loopback port that answers the first
+-- request of each connection with a chat completion (keep-alive) and drops
+-- any later one unanswered: a kept-alive connection the server closed just
+-- as the client reused it.  A request with X-Raw-Tag: log gets, as the
+-- completion's content, the JSON list of every request seen so far:
+-- { head =, body =, conn = connection number }.  Returns { url, close }.
+local function raw_server()
+  local server = uv.new_tcp()
+  assert(server:bind("127.0.0.1", 0))
+  local port = server:getsockname().port
+  local log, conns = {}, 0
+  local function answer(content)
+    local body = cjson.encode{ id = "gen-raw", object = "chat.completion", model = "raw/raw",
+      choices = { { index = 0, finish_reason = "stop", message = { role = "assistant", content = content } } } }
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body
+  end
+  assert(server:listen(64, function(err)
+    if err then return end
+    local c = uv.new_tcp()
+    server:accept(c)
+    conns = conns + 1
+    local conn, buf, served = conns, "", 0
+    c:read_start(function(rerr, data)
+      if rerr or not data then
+        if not c:is_closing() then c:close() end
+        return
+      end
+      buf = buf .. data
+      while true do
+        local e = buf:find("\r\n\r\n", 1, true)
+        if not e then return end
+        local head = buf:sub(1, e + 3)
+        local len = tonumber(head:match("\r\n[Cc]ontent%-[Ll]ength: *(%d+)") or "0")
+        if #buf < e + 3 + len then return end
+        local body = buf:sub(e + 4, e + 3 + len)
+        buf = buf:sub(e + 4 + len)
+        log[#log + 1] = { head = head, body = body, conn = conn }
+        served = served + 1
+        if served > 1 then
+          c:read_stop()
+          c:close()
+          return
+        end
+        c:write(answer(head:find("X-Raw-Tag: log", 1, true) and cjson.encode(log) or "raw"))
+      end
+    end)
+  end))
+  return { url = ("http://127.0.0.1:%d/api/v1"):format(port), close = function() server:close() end }
+end
+
 describe("OpenResty: the client's specs through cosockets", function()
-  local srv, proxy, dns, ngx_srv
+  local srv, proxy, dns, raw, ngx_srv
   setup(function()
     assert(H.have("nginx"), "nginx is not installed (make deps)")
     srv = H.mock.start{ quiet = true }
     proxy = tls.start(srv.url)
     dns = dns_server()
+    raw = raw_server()
     local conf = H.read(H.root .. "/spec/hosts/nginx/specs.conf")
       :gsub("__DNS_PORT__", tostring(dns.port)):gsub("__TLS_CA__", proxy.ca_file)
     ngx_srv = H.start_nginx(conf, {
       MOCK_URL = srv.url, TLS_URL = proxy.url, TLS_CA = proxy.ca_file, TLS_CAPATH = proxy.ca_path,
-      TLS_PORT = proxy.url:match(":(%d+)/"), ROOT = H.root, OPENROUTER_TEST_LUA = "jit",
+      TLS_PORT = proxy.url:match(":(%d+)/"), ROOT = H.root, OPENROUTER_TEST_LUA = "jit", RAW_URL = raw.url,
     })
   end)
   teardown(function()
     if ngx_srv then ngx_srv.stop() end
     if dns then dns.close() end
+    if raw then raw.close() end
     if proxy then proxy.stop() end
     if srv then srv.stop() end
     H.cleanup()
@@ -103,6 +155,11 @@ describe("OpenResty: the client's specs through cosockets", function()
     local rep = run("/specs", { "spec/tls_spec.lua" })
     assert.are.equal(4, all_passed(rep))
     assert.are.equal(0, rep.requests.cosocket)
+  end)
+
+  it("cancels from anywhere, replaces dropped kept-alive connections, sends what libcurl sends", function()
+    local rep = run("/specs", { "spec/hosts/nginx/cosocket_only.lua" })
+    assert.are.equal(8, all_passed(rep))
   end)
 
   it("TLS by host name on cosockets: verified against lua_ssl_trusted_certificate, refused without", function()

@@ -14,6 +14,7 @@ function M.run()
   local fixtures = {
     root = os.getenv("ROOT"),
     mock = { url = os.getenv("MOCK_URL"), stop = noop },
+    raw = { url = os.getenv("RAW_URL") },
     tls = {
       url = os.getenv("TLS_URL"), ca_file = os.getenv("TLS_CA"), ca_path = os.getenv("TLS_CAPATH"),
       port = tonumber(os.getenv("TLS_PORT")), stop = noop,
