@@ -62,6 +62,7 @@ do
   end
 end
 M.can_interrupt = interrupt ~= nil
+local READ_CAP = interrupt and FOREVER_MS or SLICE_MS
 
 ------------------------------------------------------------------- URLs
 
@@ -159,11 +160,19 @@ end
 
 -- Give the socket up: back to nginx's pool when the response ended cleanly.
 local function release(self, keep)
+  self._done = true                      -- no more I/O for this request
   local sock = self._sock
   if not sock then return end
   self._sock = nil
   if keep and sock:setkeepalive() then return end
   sock:close()
+end
+
+-- Close the socket for another try (a kept-alive connection found dead).
+local function drop(self)
+  local sock = self._sock
+  self._sock = nil
+  if sock then sock:close() end
 end
 
 --- End the request as cancelled (unless it is over) and close its
@@ -172,6 +181,7 @@ function Req:cancel()
   local p = self[1]
   local _, ended = p:pending()
   if not ended then p:cancel() end
+  self._done = true
   local sock = self._sock
   if not sock then return end
   if self._busy then
@@ -204,7 +214,7 @@ end
 -- results and the deadline that applied (at, which, limit).
 local function call(self, sock, f, ...)
   local at, which, limit = self[1]:deadline()
-  self._ms = ms_to(at, interrupt and FOREVER_MS or SLICE_MS)
+  self._ms = ms_to(at, READ_CAP)
   sock:settimeout(self._ms)
   self._busy = true
   local r1, r2 = f(sock, ...)            -- exactly the arguments given: nginx counts them
@@ -271,7 +281,7 @@ local function open(self)
       return failed(self, err, at, which, limit, REASON.send, "send failed: " .. tostring(err))
     end
     self._retries = self._retries + 1   -- the server had closed the kept-alive connection
-    release(self, false)
+    drop(self)
   end
 end
 
@@ -279,9 +289,8 @@ end
 -- (core.now() seconds, may be nil) passes.  Once per delta: keep it lean.
 local function read(self, deadline)
   local p, sock = self[1], self._sock
-  local cap = interrupt and FOREVER_MS or SLICE_MS
   while true do
-    local ms = p:wait_ms(deadline, cap)
+    local ms = p:wait_ms(deadline, READ_CAP)
     local set = self._ms
     -- the same timeout as last time, within 2 ms (it fires that much late
     -- at most, or early and the loop reads again): no call
@@ -308,7 +317,7 @@ local function read(self, deadline)
     elseif self._reused and not self._got and self._retries < RETRIES then
       -- a kept-alive connection the server had closed: again, on another
       self._retries = self._retries + 1
-      release(self, false)
+      drop(self)
       if open(self) then sock = self._sock else return end
     else
       if err == "closed" then p:eof()
@@ -322,8 +331,7 @@ end
 --- `deadline` (core.now() seconds, may be nil) passes: what the loop
 --- adapter's wait() calls.
 function Req:_wait(deadline)
-  local n, ended = self[1]:pending()
-  if ended or n > 0 then return end
+  if self._done then return end          -- over: its end is what the caller finds
   if self._busy then
     -- another coroutine reads it: let it (rare: two waiters on one request)
     local t = deadline and deadline - now() or 0.01
@@ -354,6 +362,7 @@ function M.request(o)
   local u = parse_url(o.url)
   if not u or (u.scheme ~= "http" and u.scheme ~= "https") then
     p:fail("network", u and REASON.protocol or REASON.url, "not an http(s) URL: " .. o.url)
+    self._done = true
     return self
   end
   local method = o.method or (o.body and "POST" or "GET")
