@@ -67,7 +67,18 @@ function M.new(opts)
   function A.request(client, o)
     local st = client._loopstate
     if st.cosocket and not st.closed then
-      local req = cosocket.request(o)
+      -- what nginx lacks (a resolver, a trust store) sends the request,
+      -- and the client's later ones, to libcurl, with one warning
+      local req = cosocket.request(o, function(why)
+        if st.cosocket then
+          st.cosocket, st.why_curl = false, why
+          ngx.log(ngx.WARN, "openrouter: ", why, ": this client uses libcurl from now on",
+            " (the libcurl pump; docs/hosts.md says how to stay on cosockets)")
+        end
+        local creq = client._multi:request(o)
+        A.kick(client)
+        return creq
+      end)
       st.live[req] = true
       return req
     end

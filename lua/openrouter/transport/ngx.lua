@@ -158,6 +158,50 @@ for _, name in ipairs{ "events", "pending", "outcome", "status", "headers", "bod
   Req[name] = core.h1_methods[name]
 end
 
+-- A request handed over to libcurl (see switch()): every method is its.
+local Handed = { _cosocket = false }
+Handed.__index = Handed
+Handed.__name = "openrouter.cosocket_request"
+for _, name in ipairs{ "events", "pending", "outcome", "status", "headers", "body", "head", "info", "cancel",
+                       "close" } do
+  Handed[name] = function(self, ...) return self._curl[name](self._curl, ...) end
+end
+
+-- What nginx lacks, not the server: no `resolver` for a host name, or a
+-- certificate chain it cannot verify for want of lua_ssl_trusted_certificate
+-- (OpenSSL's 20, 2: an issuer not found; 22: lua_ssl_verify_depth too small).
+local NGINX_LACKS = { ["2"] = true, ["20"] = true, ["22"] = true }
+
+local function nginx_lacks(stage, err)
+  if stage == "connect" then
+    if err:find("no resolver defined", 1, true) then return "nginx has no 'resolver' to look host names up" end
+    -- its resolver failed; libcurl asks the system's (and reports a name
+    -- that does not exist as the libcurl path does)
+    if err:find("could not be resolved", 1, true) then return "nginx's resolver failed: " .. err end
+    return nil
+  end
+  local code = err:match("^(%d+): ")
+  return code and NGINX_LACKS[code] and ("nginx cannot verify the server's certificate (" .. err
+    .. "): is lua_ssl_trusted_certificate set, lua_ssl_verify_depth large enough?") or nil
+end
+
+-- Hand the request over to libcurl (the owner's fallback, which starts the
+-- same request there): nothing was sent yet, so nothing is lost, and
+-- libcurl verifies with its own CA store -- never less than we would.
+-- false when there is no fallback.
+local function switch(self, why)
+  local fallback = self._fallback
+  if not fallback then return false end
+  local sock = self._sock
+  self._sock = nil
+  if sock then sock:close() end
+  self[1]:close()
+  self._curl = fallback(why)
+  self._done = true
+  setmetatable(self, Handed)
+  return true
+end
+
 -- Give the socket up: back to nginx's pool when the response ended cleanly.
 local function release(self, keep)
   self._done = true                      -- no more I/O for this request
@@ -252,6 +296,8 @@ local function open(self)
     if over(self) then return false end
     if not ok then
       if err == "timeout" then return failed(self, err, at, which, limit) end
+      local lacks = nginx_lacks("connect", err)
+      if lacks and switch(self, lacks) then return false end
       return failed(self, err, nil, nil, nil, connect_error(err))
     end
     local reused = (sock:getreusedtimes() or 0) > 0
@@ -264,6 +310,8 @@ local function open(self)
         if over(self) then return false end
         if not ok then
           if err == "timeout" then return failed(self, err, at, which, limit) end
+          local lacks = nginx_lacks("tls", err or "")
+          if lacks and switch(self, lacks) then return false end
           return failed(self, err, nil, nil, nil, tls_error(err or "closed"))
         end
         p:mark("tls")
@@ -347,9 +395,13 @@ local SKIP = { host = true, ["content-length"] = true, ["transfer-encoding"] = t
 --- A request from the options of the core's multi:request (url, method,
 --- body, headers, stream, the limits and timeouts, insecure); no I/O until
 --- someone waits for it.  Misuse raises, as multi:request does.
+--- `fallback(why)` (optional) starts the same request on libcurl and
+--- returns it: used when nginx lacks what the request needs (a resolver,
+--- a trust store), from then on the request is that one.
 ---@param o table
+---@param fallback function|nil
 ---@return openrouter.CosocketRequest
-function M.request(o)
+function M.request(o, fallback)
   if type(o) ~= "table" then error("request options must be a table", 2) end
   if type(o.url) ~= "string" then error("option 'url' is required", 2) end
   if o.body ~= nil and type(o.body) ~= "string" then error("option 'body' must be a string", 2) end
@@ -358,7 +410,7 @@ function M.request(o)
     connect_timeout = o.connect_timeout, first_byte_timeout = o.first_byte_timeout,
     idle_timeout = o.idle_timeout, total_timeout = o.total_timeout,
   }
-  local self = setmetatable({ p, _retries = 0, _ms = 0 }, Req)
+  local self = setmetatable({ p, _retries = 0, _ms = 0, _fallback = fallback }, Req)
   local u = parse_url(o.url)
   if not u or (u.scheme ~= "http" and u.scheme ~= "https") then
     p:fail("network", u and REASON.protocol or REASON.url, "not an http(s) URL: " .. o.url)

@@ -6,6 +6,7 @@
 -- localhost and 127.0.0.1.  Not named *_spec.lua: busted alone cannot run it.
 local openrouter = require("openrouter")
 local core = require("openrouter.core")
+-- luacheck: globals ngx
 local fx = require("host_fixtures")
 
 describe("TLS over cosockets (" .. fx.location .. ")", function()
@@ -39,7 +40,9 @@ describe("TLS over cosockets (" .. fx.location .. ")", function()
     end)
 
     it("refuses a certificate for another host name, with libcurl's code", function()
-      local _, err = client{ base_url = wrong_name }:chat(req)
+      local c = client{ base_url = wrong_name }
+      local _, err = c:chat(req)
+      assert.are.equal("cosocket", (c._loop.transport_of(c)))   -- the server's fault: no fallback
       assert.are.equal("network", err.kind)
       assert.are.equal(core.h1_reasons.verify, err.code)
       assert.is_true(err.retryable)
@@ -66,8 +69,12 @@ describe("TLS over cosockets (" .. fx.location .. ")", function()
       assert.are.equal(cerr.retryable, err.retryable)
     end)
   elseif fx.location == "/specs" then
-    it("refuses a certificate it cannot verify, as libcurl does", function()
-      local _, err = client():chat(req)
+    it("hands a chain nginx cannot verify (no lua_ssl_trusted_certificate) to libcurl, which refuses it too", function()
+      local c = client()
+      local _, err = c:chat(req)
+      local transport, why = c._loop.transport_of(c)
+      assert.are.equal("curl", transport)
+      assert.truthy(why:find("lua_ssl_trusted_certificate", 1, true), why)
       assert.are.equal("network", err.kind)
       assert.truthy(err.message:lower():find("certificate", 1, true), err.message)
       -- the libcurl path (no ca_file either) fails with the same code
@@ -79,11 +86,19 @@ describe("TLS over cosockets (" .. fx.location .. ")", function()
       assert.are.equal(cerr.retryable, err.retryable)
     end)
   else
-    it("says to add a resolver when nginx cannot look a host name up", function()
-      local _, err = client():chat(req)
-      assert.are.equal("network", err.kind)
-      assert.are.equal(core.h1_reasons.resolve, err.code)
-      assert.truthy(err.message:find("resolver", 1, true), err.message)
+    it("hands a request whose host name nginx cannot look up (no resolver) to libcurl", function()
+      local by_name_plain = fx.mock.url:gsub("^http://127%.0%.0%.1", "http://localhost")
+      local c = client{ base_url = by_name_plain }
+      local res = assert(c:chat(req))
+      assert.is_string(res.choices[1].message.content)
+      local transport, why = c._loop.transport_of(c)
+      assert.are.equal("curl", transport)
+      assert.truthy(why:find("resolver", 1, true), why)
+      local s = assert(c:stream(req))                 -- and so do its later requests
+      assert.is_table(s:result())
+      assert.is_falsy(s._req._cosocket)
+      local log = io.open(ngx.config.prefix() .. "logs/error.log"):read("*a")
+      assert.truthy(log:find("nginx has no 'resolver'", 1, true), log:sub(-500))
     end)
   end
 end)
