@@ -259,6 +259,7 @@ static int lh1_close (lua_State *L) {
     hb_free(&q->events);
     hb_free(&q->body);
     hb_free(&q->head);
+    q->nevents = 0;
   }
   return 0;
 }

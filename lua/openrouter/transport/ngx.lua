@@ -158,7 +158,8 @@ for _, name in ipairs{ "events", "pending", "outcome", "status", "headers", "bod
   Req[name] = core.h1_methods[name]
 end
 
--- A request handed over to libcurl (see switch()): every method is its.
+-- A request handed over to libcurl (see switch()): its methods are the
+-- libcurl request's.
 local Handed = { _cosocket = false }
 Handed.__index = Handed
 Handed.__name = "openrouter.cosocket_request"

@@ -1,5 +1,5 @@
 -- What only the cosocket transport has to get right, run inside nginx by
--- spec_runner.lua (spec/hosts/nginx_specs_host.lua, location /specs):
+-- spec_runner.lua (spec/hosts/nginx_cosocket_host.lua, location /specs):
 -- cancelling a blocked read from another light thread, from a timer
 -- (another request context) and by closing the client; replacing a
 -- kept-alive connection the server had dropped; the request on the wire

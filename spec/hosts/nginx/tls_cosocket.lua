@@ -1,5 +1,5 @@
 -- TLS through the cosocket transport, run inside nginx by spec_runner.lua
--- (spec/hosts/nginx_specs_host.lua) in three locations of specs.conf:
+-- (spec/hosts/nginx_cosocket_host.lua) in three locations of specs.conf:
 -- /specs_tls trusts the TLS front's CA (lua_ssl_trusted_certificate),
 -- /specs trusts nothing, /specs_noresolver has no resolver.  The spec DNS
 -- server answers 127.0.0.1 for every name; the front's certificate is for
