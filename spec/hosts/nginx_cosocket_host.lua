@@ -162,6 +162,10 @@ describe("OpenResty: the client's specs through cosockets", function()
     assert.are.equal(8, all_passed(rep))
   end)
 
+  it("bounds waits by the caller's deadline without timing sockets out (nothing in the error log)", function()
+    assert.are.equal(1, all_passed(run("/specs_logged", { "spec/hosts/nginx/deadline_log.lua" })))
+  end)
+
   it("TLS by host name on cosockets: verified against lua_ssl_trusted_certificate, refused without", function()
     -- (in this order: nginx's keep-alive pool is the worker's, whatever
     -- the location, and a kept connection needs no lookup nor verification)

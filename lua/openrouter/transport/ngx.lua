@@ -146,6 +146,8 @@ end
 
 --------------------------------------------------------------- requests
 
+local post_news                          -- (below, with the reader threads)
+
 ---@class openrouter.CosocketRequest
 local Req = {}
 Req.__index = Req
@@ -227,6 +229,7 @@ function Req:cancel()
   local _, ended = p:pending()
   if not ended then p:cancel() end
   self._done = true
+  if self._sema then post_news(self) end  -- a caller waiting for a reader thread
   local sock = self._sock
   if not sock then return end
   if self._busy then
@@ -376,17 +379,58 @@ local function read(self, deadline)
   end
 end
 
+-- A read bounded by the caller's deadline (stream:next(timeout), the text
+-- coalescer) cannot time the socket out: nginx logs every cosocket read
+-- that times out as an error (lua_socket_log_errors).  So such a read runs
+-- in a light thread under the request's own deadlines only, and the caller
+-- waits for its news on a semaphore, up to its deadline.  The thread ends
+-- with its read; a later wait waits for the same thread.
+local semaphore
+do
+  local ok, sem = pcall(require, "ngx.semaphore")
+  if ok and rawget(_G, "ngx") then semaphore = sem end
+end
+
+function post_news(self)
+  local sema = self._sema
+  local n = sema:count()
+  if n < 0 then sema:post(-n) end        -- wake whoever waits, bank nothing
+end
+
+local function read_for(self)
+  local ok, err = pcall(read, self, nil)
+  self._reader = nil
+  post_news(self)
+  if not ok then error(err, 0) end       -- nginx logs it: a bug, not a failure
+end
+
+local function wait_news(self, deadline)
+  local t = deadline and deadline - now() or 3600
+  self._sema:wait(t > 0.001 and t or 0.001)
+end
+
 --- Do this request's I/O in the running coroutine until it has news or
 --- `deadline` (core.now() seconds, may be nil) passes: what the loop
 --- adapter's wait() calls.
 function Req:_wait(deadline)
   if self._done then return end          -- over: its end is what the caller finds
+  if self._reader then return wait_news(self, deadline) end
   if self._busy then
-    -- another coroutine reads it: let it (rare: two waiters on one request)
+    -- another coroutine does its I/O (rare: two waiters on one request)
     local t = deadline and deadline - now() or 0.01
     return ngx.sleep(math.min(math.max(t, 0.001), 0.01))
   end
   if not self._sock and not open(self) then return end
+  if deadline and semaphore then
+    local at = self[1]:deadline()
+    if not at or deadline < at then
+      self._sema = self._sema or semaphore.new()
+      self._reader = true                -- (the thread may be done when spawn returns)
+      ngx.thread.spawn(read_for, self)
+      if self._reader then return wait_news(self, deadline) end
+      return
+    end
+  end
   return read(self, deadline)
 end
 
