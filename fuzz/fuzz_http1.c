@@ -61,6 +61,12 @@ static int on_head (void *ud, orc_h1 *h) {
   put_num(&r->head, (unsigned long long)h->keep_alive);
   put_num(&r->head, (unsigned long long)h->fields_len);
   put(&r->head, h->fields, h->fields_len);
+  {                                    /* a lookup finds what the fields say */
+    size_t n = 0;
+    const char *v = orc_h1_field(h, "content-type", &n);
+    put_num(&r->head, v ? (unsigned long long)n : 0xFFFFFFFFull);
+    if (v != NULL && (v < h->fields || v + n > h->fields + h->fields_len)) abort();
+  }
   if (h->fields_len > 2 * r->max_header) abort();   /* ": " may add a byte per field */
   if (h->status < 200 || h->status > 999) abort();
   return r->stop_head;
@@ -123,6 +129,10 @@ static void run_once (const char *s, size_t n, size_t max, int stop, int mode,
   if (h.done && h.error == ORC_H1_OK && r.heads == 1 && h.framing == ORC_H1_LENGTH &&
       r.body.len != h.length) abort();
   if (h.done && h.framing == ORC_H1_NOBODY && r.body.len != 0) abort();
+  {
+    size_t len;
+    (void)orc_h1_field(&h, "x-any", &len);   /* also before any field, on an empty head */
+  }
   fin = orc_h1_finish(&h);
   if (fin != h.error) abort();
   if (fin == ORC_H1_OK && !h.done) abort();

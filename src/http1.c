@@ -428,9 +428,10 @@ int orc_h1_finish (orc_h1 *h) {
 }
 
 const char *orc_h1_field (const orc_h1 *h, const char *name, size_t *len) {
-  const char *p = h->fields, *end = h->fields + h->fields_len;
+  const char *p = h->fields, *end;
   size_t n = strlen(name);
   if (p == NULL) return NULL;
+  end = p + h->fields_len;
   while (p < end) {               /* "Name: value\n" lines, see parse_field */
     const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
     if ((size_t)(nl - p) > n && p[n] == ':') {

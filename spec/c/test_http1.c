@@ -345,6 +345,26 @@ static void long_body (void) {
   else { failed++; puts("FAIL long chunked body"); }
 }
 
+/* orc_h1_field: any case, the first of repeated names, nothing before the head. */
+static void fields (void) {
+  static const char in[] = "HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-type:  text/plain \r\nx-a: 2\r\n\r\n";
+  orc_h1 h;
+  size_t n = 99;
+  const char *v;
+  int ok = 1;
+  orc_h1_init(&h, 65536, NULL, NULL, NULL);
+  ok = ok && orc_h1_field(&h, "x-a", &n) == NULL && n == 99;
+  orc_h1_feed(&h, in, sizeof(in) - 1);
+  v = orc_h1_field(&h, "CONTENT-TYPE", &n);
+  ok = ok && v != NULL && n == 10 && memcmp(v, "text/plain", 10) == 0;
+  v = orc_h1_field(&h, "x-a", &n);
+  ok = ok && v != NULL && n == 1 && v[0] == '1';
+  ok = ok && orc_h1_field(&h, "x", &n) == NULL && orc_h1_field(&h, "x-a-b", &n) == NULL;
+  orc_h1_free(&h);
+  if (ok) passed++;
+  else { failed++; puts("FAIL orc_h1_field"); }
+}
+
 static void built (void) {
   static const char status[] = "HTTP/1.1 200 OK\r\n";
   static const char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -436,6 +456,7 @@ int main (void) {
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) run_case(&cases[i]);
   built();
   long_body();
+  fields();
   printf("http1: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
