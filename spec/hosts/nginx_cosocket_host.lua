@@ -91,27 +91,36 @@ end
 
 describe("OpenResty: the client's specs through cosockets", function()
   local srv, proxy, dns, raw, ngx_srv
-  setup(function()
-    assert(H.have("nginx"), "nginx is not installed (make deps)")
-    srv = H.mock.start{ quiet = true }
-    proxy = tls.start(srv.url)
-    dns = dns_server()
-    raw = raw_server()
-    local conf = H.read(H.root .. "/spec/hosts/nginx/specs.conf")
-      :gsub("__DNS_PORT__", tostring(dns.port)):gsub("__TLS_CA__", proxy.ca_file)
-    ngx_srv = H.start_nginx(conf, {
-      MOCK_URL = srv.url, TLS_URL = proxy.url, TLS_CA = proxy.ca_file, TLS_CAPATH = proxy.ca_path,
-      TLS_PORT = proxy.url:match(":(%d+)/"), ROOT = H.root, OPENROUTER_TEST_LUA = "jit", RAW_URL = raw.url,
-    })
-  end)
-  teardown(function()
+  local function stop_all()
     if ngx_srv then ngx_srv.stop() end
-    if dns then dns.close() end
     if raw then raw.close() end
+    if dns then dns.close() end
     if proxy then proxy.stop() end
     if srv then srv.stop() end
+    ngx_srv, raw, dns, proxy, srv = nil, nil, nil, nil, nil
     H.cleanup()
+  end
+  setup(function()
+    local ok, err = pcall(function()
+      assert(pack and unpack, "the host specs run on Lua 5.3+ (string.pack, for the DNS server)")
+      assert(H.have("nginx"), "nginx is not installed (make deps)")
+      srv = H.mock.start{ quiet = true }
+      proxy = tls.start(srv.url)
+      dns = dns_server()
+      raw = raw_server()
+      local conf = H.read(H.root .. "/spec/hosts/nginx/specs.conf")
+        :gsub("__DNS_PORT__", tostring(dns.port)):gsub("__TLS_CA__", proxy.ca_file)
+      ngx_srv = H.start_nginx(conf, {
+        MOCK_URL = srv.url, TLS_URL = proxy.url, TLS_CA = proxy.ca_file, TLS_CAPATH = proxy.ca_path,
+        TLS_PORT = proxy.url:match(":(%d+)/"), ROOT = H.root, OPENROUTER_TEST_LUA = "jit", RAW_URL = raw.url,
+      })
+    end)
+    if not ok then            -- busted skips teardown when setup fails: stop what started
+      stop_all()
+      error(err, 0)
+    end
   end)
+  teardown(stop_all)
 
   -- Run spec files in `location`; the report.
   local function run(location, files)
