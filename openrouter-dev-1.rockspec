@@ -36,8 +36,8 @@ build = {
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/base64.c", "src/core.c", "src/json.c", "src/lbase64.c", "src/lclass.c",
-        "src/ljson_decode.c", "src/ljson_encode.c", "src/lschema.c", "src/lsse.c",
+        "src/base64.c", "src/core.c", "src/http1.c", "src/json.c", "src/lbase64.c", "src/lclass.c",
+        "src/lhttp1.c", "src/ljson_decode.c", "src/ljson_encode.c", "src/lschema.c", "src/lsse.c",
         "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c",
         "src/schema_compile.c", "src/schema_report.c", "src/schema_value.c", "src/sse.c",
         "src/transport.c",
@@ -79,6 +79,7 @@ build = {
     ["openrouter.stream"] = "lua/openrouter/stream.lua",
     ["openrouter.structured"] = "lua/openrouter/structured.lua",
     ["openrouter.tool"] = "lua/openrouter/tool.lua",
+    ["openrouter.transport.ngx"] = "lua/openrouter/transport/ngx.lua",
     ["openrouter.trace"] = "lua/openrouter/trace.lua",
     ["openrouter.validate"] = "lua/openrouter/validate.lua",
   },

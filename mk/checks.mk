@@ -46,7 +46,7 @@ test-valgrind: check-deps build/5.4/openrouter/core.so
 # stay untouched); a crash fails the run and leaves its input in build/fuzz/.
 # FUZZ_TARGETS picks the targets (make fuzz FUZZ_TARGETS=sse).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= sse schema json
+FUZZ_TARGETS ?= sse schema json http1
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # The schema target embeds a Lua: any of LUAS whose library is installed
 # (CHECK_PKGS brings 5.4's), built with the same ORC_CFLAGS as the core.
@@ -66,6 +66,10 @@ build/fuzz/sse_plain.o: src/sse.c src/sse.h
 build/fuzz/fuzz_sse: fuzz/fuzz_sse.c src/sse.c src/sse.h build/fuzz/sse_plain.o
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -DORC_SSE_PLAIN -Isrc -o $@ fuzz/fuzz_sse.c src/sse.c build/fuzz/sse_plain.o
+
+build/fuzz/fuzz_http1: fuzz/fuzz_http1.c src/http1.c $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -Isrc -o $@ fuzz/fuzz_http1.c src/http1.c
 
 # the schema engine and its binding, without the rest of the core; with
 # limits low enough that the fuzzer reaches them often (schema_int.h)

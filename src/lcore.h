@@ -27,5 +27,6 @@ void orc_open_json_decode (lua_State *L);  /* ljson_decode.c: json_decode */
 #define ORC_JSON_OBJECT_MT "openrouter.json.object"
 /* Push the marker metatable `name`, made on first use.  [-0, +1, m] */
 void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype);
+void orc_open_http1 (lua_State *L);      /* lhttp1.c: h1_request, h1_reasons */
 
 #endif

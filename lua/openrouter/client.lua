@@ -245,7 +245,7 @@ local function start(self, method, path, body, sse, opts)
   local to = merge(self.timeout, opts.timeout)
   local lim = merge(self.limits, opts.limits)
   if self._trace then self._trace:request(method, M.redact_url(self.base_url) .. path, headers, body, sse) end
-  local req = self._multi:request{
+  local req = self._loop.request(self, {      -- the adapter's transport (libcurl, or cosockets)
     url = self.base_url .. path,
     method = method ~= "POST" and method ~= "GET" and method or nil,
     body = body,
@@ -261,7 +261,7 @@ local function start(self, method, path, body, sse, opts)
     ca_file = self.ca_file,
     ca_path = self.ca_path,
     insecure = self.insecure,
-  }
+  })
   self._loop.kick(self)
   return req
 end

@@ -11,48 +11,7 @@ do
   if f then TICK = tonumber(f:read("*l") or "") or TICK; f:close() end
 end
 
-local function find_lua_module()
-  for _, dir in ipairs{ "/usr/lib/nginx/modules", "/usr/share/nginx/modules", "/usr/lib64/nginx/modules" } do
-    if io.open(dir .. "/ngx_http_lua_module.so") then
-      local ndk = io.open(dir .. "/ndk_http_module.so") and ("load_module " .. dir .. "/ndk_http_module.so;\n") or ""
-      return ndk .. "load_module " .. dir .. "/ngx_http_lua_module.so;"
-    end
-  end
-  return ""   -- OpenResty: built in
-end
-
--- Start nginx from `conf_text` in a fresh prefix; returns { port, pid, prefix, stop }.
-local function start_nginx(conf_text, env, extra_args)
-  local prefix = H.tempdir()
-  os.execute("mkdir -p " .. H.quote(prefix .. "/logs") .. " " .. H.quote(prefix .. "/tmp"))
-  local port = H.free_port()
-  conf_text = conf_text:gsub("__PORT__", tostring(port)):gsub("__ROOT__", H.root)
-    :gsub("__LOAD_MODULES__", find_lua_module())
-  H.write(prefix .. "/nginx.conf", conf_text)
-  local cmd = ("%s timeout -k 5 300 nginx -p %s -c %s %s >%s 2>&1 </dev/null & echo $!"):format(
-    H.env(env), H.quote(prefix .. "/"), H.quote(prefix .. "/nginx.conf"), extra_args or "",
-    H.quote(prefix .. "/stderr"))
-  local f = assert(io.popen(cmd))
-  local watchdog = f:read("*l")
-  f:close()
-  local pid
-  for _ = 1, 100 do             -- up within 5 s: a pid file and a listening port
-    pid = tonumber(H.read(prefix .. "/logs/nginx.pid") or "")
-    if pid and H.can_connect(port) then break end
-    os.execute("sleep 0.05")
-  end
-  local n = { port = port, pid = pid, prefix = prefix }
-  function n.log()
-    return (H.read(prefix .. "/stderr") or "") .. (H.read(prefix .. "/logs/error.log") or "")
-  end
-  function n.stop()
-    if pid then os.execute(("kill -TERM %d 2>/dev/null"):format(pid)) end
-    os.execute(("i=0; while [ $i -lt 100 ] && kill -0 %s 2>/dev/null; do sleep 0.05; i=$((i+1)); done; "
-      .. "kill -KILL %s 2>/dev/null"):format(watchdog, watchdog))
-  end
-  assert(pid, "nginx did not start:\n" .. n.log())
-  return n
-end
+local find_lua_module, start_nginx = H.find_lua_module, H.start_nginx
 
 -- CPU seconds (user + system) used so far by a process.
 local function cpu_seconds(pid)
@@ -66,63 +25,7 @@ end
 
 local function now_ms() return uv.hrtime() / 1e6 end
 
--- A raw HTTP/1.1 GET on a fresh connection.  on_read(bytes, t_ms) per
--- read; on_done(all_bytes) at EOF.  Returns a function that closes it.
-local function http_get(port, path, on_read, on_done)
-  local tcp = uv.new_tcp()
-  local parts = {}
-  local closed = false
-  local function close()
-    if closed then return end
-    closed = true
-    tcp:read_stop()
-    tcp:close()
-  end
-  tcp:connect("127.0.0.1", port, function(err)
-    if err then close(); return on_done(nil, err) end
-    tcp:write("GET " .. path .. " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-    tcp:read_start(function(rerr, data)
-      if data then
-        parts[#parts + 1] = data
-        if on_read then on_read(data, now_ms()) end
-      else
-        close()
-        on_done(table.concat(parts), rerr)
-      end
-    end)
-  end)
-  return close
-end
-
--- Run the luv loop until done() or `seconds` pass.
-local function run_until(done, seconds)
-  local t = uv.new_timer()
-  local deadline = now_ms() + seconds * 1000
-  t:start(5, 5, function()
-    if done() or now_ms() > deadline then t:stop(); uv.stop() end
-  end)
-  uv.run()
-  if not t:is_closing() then t:close() end
-  uv.run("nowait")
-  assert(done(), "timed out after " .. seconds .. " s")
-end
-
--- The body of a chunked response, de-chunked.
-local function dechunk(raw)
-  local head, body = raw:match("^(.-\r\n\r\n)(.*)$")
-  if not head then return raw end
-  if not head:lower():find("transfer%-encoding: chunked") then return body end
-  local out, pos = {}, 1
-  while true do
-    local size, p = body:match("^(%x+)[^\r\n]*\r\n()", pos)
-    if not size then break end
-    size = tonumber(size, 16)
-    if size == 0 then break end
-    out[#out + 1] = body:sub(p, p + size - 1)
-    pos = p + size + 2
-  end
-  return table.concat(out)
-end
+local http_get, run_until, dechunk = H.http_get, H.run_until, H.dechunk
 
 -- Ping sequentially (a new connection each time), one every `every` ms,
 -- while keep_going().  Returns the list of round-trip times (ms).
@@ -235,17 +138,25 @@ describe("OpenResty host (loop = 'ngx')", function()
       .. "idle CPU %.0f ms/s", N, TOKENS, wall, cpu * 1000, cpu * 1000 / N, cpu / wall * 100, idle * 1000)
   end)
 
-  it("measures the pump interval: CPU per stream and delivery lag at 1, 5 and 20 ms", function()
+  it("streams over cosockets by default", function()
+    local t
+    http_get(ngx_srv.port, "/transport", nil, function(b) t = dechunk(b or "") end)
+    run_until(function() return t ~= nil end, 5)
+    assert.equal("cosocket\n", t)
+  end)
+
+  it("measures both transports: cosockets, and libcurl pumped every 1, 5 and 20 ms", function()
     local rows = {}
-    for _, ms in ipairs{ 1, 5, 20 } do
-      local streams, rtts, cpu, wall = load(ngx_srv.port, 20, 40, 20, "&interval=" .. ms)
+    for _, ms in ipairs{ false, 1, 5, 20 } do
+      local streams, rtts, cpu, wall = load(ngx_srv.port, 20, 40, 20, ms and ("&interval=" .. ms) or "")
       for i, st in ipairs(streams) do
         assert.is_truthy(dechunk(st.body or ""):find("event: done", 1, true), "stream " .. i)
       end
-      rows[#rows + 1] = ("%2d ms: %.1f ms CPU per stream (40 deltas), %.1f%% of a core, /ping p99 %.1f ms"):format(
-        ms, cpu * 1000 / 20, cpu / wall * 100, H.percentile(rtts, 99))
+      rows[#rows + 1] = ("%-22s %.1f ms CPU per stream (40 deltas), %.1f%% of a core, /ping p99 %.1f ms"):format(
+        ms and ("libcurl, pump " .. ms .. " ms:") or "cosockets:", cpu * 1000 / 20, cpu / wall * 100,
+        H.percentile(rtts, 99))
     end
-    for _, r in ipairs(rows) do H.note("nginx pump interval %s", r) end
+    for _, r in ipairs(rows) do H.note("nginx %s", r) end
   end)
 
   it("cancels the upstream request when the downstream client goes away", function()

@@ -34,6 +34,11 @@
 --   update(client) -> n           client:update(): advance without
 --                                 blocking; a count of pending work.
 --                                 Default: the multi's perform().
+--   request(client, opts) -> req  Start an HTTP request (opts as the
+--                                 core's multi:request) on the transport
+--                                 this adapter uses; the result has the
+--                                 core request's methods (ltransport.c).
+--                                 Default: client._multi:request(opts).
 --
 -- Event loops build theirs with openrouter.loop.driver (luv, nvim, manual).
 
@@ -42,7 +47,7 @@ local core = require("openrouter.core")
 local M = {}
 
 --- The hooks of the protocol, in the order documented above.
-M.HOOKS = { "wait", "sleep", "attach", "detach", "kick", "check", "spawn", "report", "update" }
+M.HOOKS = { "wait", "sleep", "attach", "detach", "kick", "check", "spawn", "report", "update", "request" }
 
 local DEFAULTS = {
   sleep = function(client, seconds, cond)
@@ -60,6 +65,7 @@ local DEFAULTS = {
   end,
   report = function(_, msg) error(msg, 0) end,
   update = function(client) return client._multi:perform() end,
+  request = function(client, opts) return client._multi:request(opts) end,
 }
 
 --- The adapter for the `loop` option: a name under openrouter.loop, a

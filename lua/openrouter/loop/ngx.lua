@@ -1,20 +1,29 @@
 --- The OpenResty adapter (nginx with the lua module): waiting never blocks
--- the worker.  The client's libcurl multi is pumped with the non-blocking
--- perform() by one timer per client and worker, every `interval` seconds
--- (5 ms by default, sooner when libcurl or a deadline asks) while
--- transfers run; a waiting handler sleeps on an ngx.semaphore that the
--- pump posts when its request has news.  Any handler that may yield
--- (rewrite, access, content, ngx.timer) can iterate a stream directly:
+-- the worker.  Any handler that may yield (rewrite, access, content,
+-- ngx.timer) can iterate a stream directly:
 --
 --   local client = openrouter.new{ loop = "ngx" }   -- once per worker
 --   for text in client:stream(req):text() do ngx.print(text); ngx.flush(true) end
 --
--- Why not cosockets: see docs/hosts.md (one transport everywhere -- TLS,
--- HTTP/2, timeouts, limits, SSE parsing -- at the cost of a 5 ms pump).
+-- Two transports (docs/hosts.md "ngx -- cosockets, and when libcurl"):
+--
+--  * cosockets (the default): HTTP/1.1 on ngx.socket.tcp
+--    (openrouter.transport.ngx); a handler that waits for its request
+--    reads the socket itself, so a delta costs one socket read and one
+--    resume, and nothing runs while nothing arrives.
+--  * libcurl: the client's libcurl multi, pumped with the non-blocking
+--    perform() by one timer per client and worker every `interval`
+--    seconds (5 ms by default, sooner when libcurl or a deadline asks)
+--    while transfers run; a waiting handler sleeps on an ngx.semaphore
+--    that the pump posts when its request has news.  For what only
+--    libcurl does (HTTP/2, ca_file/ca_path, proxies, https to an IP
+--    address): a client that needs one of those gets it by itself, or
+--    ask for it: require("openrouter.loop.ngx").new{ transport = "curl" }.
 -- luacheck: globals ngx
 local core = require("openrouter.core")
 local async = require("openrouter.async")
 local is_ready = require("openrouter.loop.driver").is_ready
+local cosocket = require("openrouter.transport.ngx")
 
 local now = core.now
 local M = {}
@@ -30,16 +39,66 @@ local function check_phase()
   if not ok then error(cannot_wait(phase), 0) end
 end
 
---- An adapter; opts.interval: seconds between pumps (default 0.005).
+--- An adapter.  opts.transport: "cosocket" (the default, where the client
+--- can use it: openrouter.transport.ngx's usable()) or "curl";
+--- opts.interval: seconds between pumps of the libcurl transport (0.005).
 function M.new(opts)
   opts = opts or {}
   local interval = opts.interval or 0.005
+  local transport = opts.transport or "cosocket"
+  if transport ~= "cosocket" and transport ~= "curl" then
+    error("openrouter.loop.ngx: 'transport' must be \"cosocket\" or \"curl\"", 2)
+  end
   local ok_sem, semaphore = pcall(require, "ngx.semaphore")
   if not ok_sem then semaphore = nil end
-  local A = { name = "ngx", interval = interval }
+  local A = { name = "ngx", interval = interval, transport = transport }
 
-  function A.attach()
-    return { waiters = {}, pumping = false }   -- client._loopstate
+  function A.attach(client)
+    local st = { waiters = {}, pumping = false, live = setmetatable({}, { __mode = "k" }) }
+    if transport == "cosocket" then
+      st.cosocket, st.why_curl = cosocket.usable(client)
+    else
+      st.cosocket, st.why_curl = false, "transport = \"curl\""
+    end
+    return st   -- client._loopstate
+  end
+
+  --- Start a request on the client's transport.
+  function A.request(client, o)
+    local st = client._loopstate
+    if st.cosocket and not st.closed then
+      -- what nginx lacks (a resolver, a trust store) sends the request,
+      -- and the client's later ones, to libcurl, with one warning
+      local req = cosocket.request(o, function(why)
+        if st.cosocket then
+          st.cosocket, st.why_curl = false, why
+          ngx.log(ngx.WARN, "openrouter: ", why, ": this client uses libcurl from now on",
+            " (the libcurl pump; docs/hosts.md says how to stay on cosockets)")
+        end
+        local creq = client._multi:request(o)
+        A.kick(client)
+        return creq
+      end)
+      st.live[req] = true
+      return req
+    end
+    return client._multi:request(o)
+  end
+
+  --- Which transport the client's requests take, and why not cosockets.
+  function A.transport_of(client)
+    local st = client._loopstate
+    return st.cosocket and "cosocket" or "curl", st.why_curl
+  end
+
+  --- Cosocket requests of the client still in flight.
+  function A.inflight(client)
+    local n = 0
+    for req in pairs(client._loopstate.live) do
+      local _, ended = req:pending()
+      if not ended then n = n + 1 end
+    end
+    return n
   end
 
   -- Post every waiter that can move on.
@@ -97,7 +156,36 @@ function M.new(opts)
     check_phase()
   end
 
+  -- A cosocket request: its socket work happens right here, in the
+  -- waiting coroutine.  The hot path of a stream (once per delta): no
+  -- allocation, the phase checked once per request and coroutine.
+  local current_co = coroutine.running
+  local function wait_cosocket(client, req, deadline)
+    local co = current_co()
+    local task
+    if req._checked ~= co then
+      check_phase()
+      req._checked, req._task = co, async.current() or false
+    end
+    task = req._task
+    if task then
+      async.check_cancelled()
+      local w = req._w
+      if not w then
+        w = { req = req, client = client }
+        req._w = w
+      end
+      w.task, w.deadline = task, deadline
+      task._waiting = w
+      req:_wait(deadline)
+      task._waiting = nil
+      return async.check_cancelled()
+    end
+    return req:_wait(deadline)
+  end
+
   function A.wait(client, req, deadline, cond)
+    if req and req._cosocket and not cond then return wait_cosocket(client, req, deadline) end
     check_phase()
     async.check_cancelled()
     local st = client._loopstate
@@ -112,7 +200,7 @@ function M.new(opts)
     else
       w.sema = semaphore.new()
       st.waiters[#st.waiters + 1] = w
-      ensure_pump(client, st)
+      if not st.cosocket then ensure_pump(client, st) end
       local t = deadline and math.max(0.001, deadline - now()) or 60
       w.sema:wait(t)
       w.gone = true
@@ -141,9 +229,10 @@ function M.new(opts)
   end
 
   function A.update(client)
+    local st = client._loopstate
     local running = client._multi:perform()
-    wake(client._loopstate)
-    return running + #client._loopstate.waiters
+    wake(st)
+    return running + #st.waiters + A.inflight(client)
   end
 
   --- Callback-style requests run in a light thread (or a timer where the
@@ -166,6 +255,7 @@ function M.new(opts)
     local st = client._loopstate
     if not st then return end
     st.closed = true
+    for req in pairs(st.live) do req:cancel() end
     for _, w in ipairs(st.waiters) do
       if not w.gone then w.gone = true; w.sema:post(1) end
     end

@@ -7,12 +7,12 @@ local openrouter = require("openrouter")
 local M = {}
 
 local client
-local by_interval = {}   -- ?interval=ms: clients whose pump runs at another pace (measurements)
+local by_interval = {}   -- ?interval=ms: libcurl clients whose pump runs at that pace (measurements)
 local function get()
   local ms = tonumber(ngx.var.arg_interval or "")
   if ms then
     by_interval[ms] = by_interval[ms] or openrouter.new{
-      loop = require("openrouter.loop.ngx").new{ interval = ms / 1000 },
+      loop = require("openrouter.loop.ngx").new{ transport = "curl", interval = ms / 1000 },
       base_url = os.getenv("MOCK_URL"), api_key = "sk-or-test",
     }
     return by_interval[ms]
@@ -110,7 +110,13 @@ function M.badphase()
 end
 
 function M.inflight()
-  ngx.say(client and client._multi:timeout() >= 0 and "busy" or "idle")
+  local busy = client and (client._multi:timeout() >= 0 or client._loop.inflight(client) > 0)
+  ngx.say(busy and "busy" or "idle")
+end
+
+--- Which transport the handlers' client uses ("cosocket" or "curl").
+function M.transport()
+  ngx.say((get()._loop.transport_of(get())))
 end
 
 return M
