@@ -15,3 +15,4 @@
 ---@field spawn? fun(client: openrouter.Client, fn: fun()): openrouter.Task|nil  run a callback-style request where it may wait
 ---@field report? fun(client: openrouter.Client, msg: string)  an error with no caller left: raise it where the host reports errors
 ---@field update? fun(client: openrouter.Client): integer  client:update(): advance without blocking; pending work
+---@field request? fun(client: openrouter.Client, spec: table): userdata|table  start one request on the adapter's transport (default: the client's libcurl multi; "ngx": cosockets)
