@@ -54,6 +54,7 @@ struct orc_jenc {
   int array_mt, object_mt, marks;    /* upvalue (or stack) indexes */
   int depth;                         /* containers around the current value */
   int max_depth;
+  int room;                          /* the stack has room up to this index */
   const void *tables[ORC_JSON_MAX_DEPTH + 1];   /* the open tables */
   orc_json_seg seg[ORC_JSON_MAX_DEPTH + 1];     /* path to the current value */
 };
@@ -82,6 +83,8 @@ void orc_jenc_finish (orc_jenc *e, int uv, int buf);
 
 /* Write the value at idx (absolute) as the plain encoder does.  [-0, +0|2, m] */
 int orc_jenc_value (orc_jenc *e, int idx);
+/* Write the string s[0..len) (checked as UTF-8).  [-0, +0|2, m] */
+int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len);
 /* Write the table at idx (absolute), asking vis (with frame) at each step.
 ** [-0, +0|2, m] */
 int orc_jenc_table (orc_jenc *e, int idx, const orc_jvisit *vis, void *frame);

@@ -143,10 +143,9 @@ static int e_char_grow (Enc *e, char c) {
 #define e_char(e, c) ((e)->b->len < (e)->b->cap \
   ? ((e)->b->data[(e)->b->len++] = (c), 0) : e_char_grow((e), (c)))
 
-/* The string at idx; what names it in an error ("string", "key"). */
-static int e_string (Enc *e, int idx, const char *what) {
-  size_t len, bad;
-  const char *s = lua_tolstring(e->L, idx, &len);
+/* The string s[0..len); what names it in an error ("string", "key"). */
+static int e_lstring (Enc *e, const char *s, size_t len, const char *what) {
+  size_t bad;
   int code = orc_json_put_string(e->b, s, len, &bad);
   if (code == ORC_JSON_EUTF8) {
     char msg[96];
@@ -156,6 +155,13 @@ static int e_string (Enc *e, int idx, const char *what) {
   }
   if (code != ORC_JSON_OK) return e_nomem(e, code);
   return 0;
+}
+
+/* The string at idx. */
+static int e_string (Enc *e, int idx) {
+  size_t len;
+  const char *s = lua_tolstring(e->L, idx, &len);
+  return e_lstring(e, s, len, "string");
 }
 
 static int e_number (Enc *e, int idx) {
@@ -244,7 +250,7 @@ static void key_text (lua_State *L, int idx, char *out, size_t size) {
 static int e_array (Enc *e, int idx, size_t n, const orc_jvisit *vis, void *frame) {
   lua_State *L = e->L;
   size_t i = 0, mark;
-  int d = e->depth;
+  int d = e->depth, item = lua_gettop(L) + 2;     /* lua_next's value */
   if (e_char(e, '[')) return -1;
   mark = e->b->len;
   e->seg[d].key = NULL;
@@ -258,7 +264,7 @@ static int e_array (Enc *e, int idx, size_t n, const orc_jvisit *vis, void *fram
     if (i > 1 && e_char(e, ',')) return -1;
     e->seg[d].index = i;
     e->depth = d + 1;
-    if (e_child(e, vis, frame, lua_gettop(L))) return -1;
+    if (e_child(e, vis, frame, item)) return -1;
     e->depth = d;
     lua_pop(L, 1);
   }
@@ -296,7 +302,7 @@ slow:
     }
     e->seg[d].index = i;
     e->depth = d + 1;
-    if (e_child(e, vis, frame, lua_gettop(L))) return -1;
+    if (e_child(e, vis, frame, item - 1)) return -1;      /* rawgeti's */
     e->depth = d;
     lua_pop(L, 1);
   }
@@ -311,6 +317,7 @@ static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *v
                      void *frame) {
   lua_State *L = e->L;
   int d = e->depth, more = first, n = 0;
+  const int key = lua_gettop(L) + (first ? -1 : 1);   /* lua_next's pair */
   if (e_char(e, '{')) return -1;
   if (!more) {
     lua_pushnil(L);
@@ -318,26 +325,28 @@ static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *v
   }
   while (more) {
     size_t klen;
-    if (lua_type(L, -2) != LUA_TSTRING) {
-      char key[64], msg[200];
-      key_text(L, -2, key, sizeof key);
-      if (lua_type(L, -2) == LUA_TNUMBER && marked)
+    const char *k;
+    if (lua_type(L, key) != LUA_TSTRING) {
+      char text[64], msg[200];
+      key_text(L, key, text, sizeof text);
+      if (lua_type(L, key) == LUA_TNUMBER && marked)
         snprintf(msg, sizeof msg, "number key %s in a table marked as an "
-                 "object (JSON object keys are strings)", key);
-      else if (lua_type(L, -2) == LUA_TNUMBER)
+                 "object (JSON object keys are strings)", text);
+      else if (lua_type(L, key) == LUA_TNUMBER)
         snprintf(msg, sizeof msg, "table mixes string keys and number keys "
-                 "(key %s), or is a sparse array", key);
+                 "(key %s), or is a sparse array", text);
       else
-        snprintf(msg, sizeof msg, "table key %s cannot be a JSON key", key);
+        snprintf(msg, sizeof msg, "table key %s cannot be a JSON key", text);
       return e_fail(e, d, msg);
     }
-    e->seg[d].key = lua_tolstring(L, -2, &klen);
+    k = lua_tolstring(L, key, &klen);
+    e->seg[d].key = k;
     e->seg[d].klen = klen;
     if (n++ > 0 && e_char(e, ',')) return -1;
-    if (e_string(e, lua_gettop(L) - 1, "key")) return -1;   /* at the object */
+    if (e_lstring(e, k, klen, "key")) return -1;   /* at the object */
     if (e_char(e, ':')) return -1;
     e->depth = d + 1;
-    if (e_child(e, vis, frame, lua_gettop(L))) return -1;
+    if (e_child(e, vis, frame, key + 1)) return -1;
     e->depth = d;
     lua_pop(L, 1);
     more = lua_next(L, idx);
@@ -372,8 +381,11 @@ static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
   for (i = 0; i < d; i++)
     if (e->tables[i] == ptr)
       return e_fail(e, d, "a cycle: this table contains itself");
-  if (!lua_checkstack(L, 8))
-    return e_fail(e, d, "nested too deeply for the Lua stack");
+  if (idx + 8 > e->room) {         /* room for this table and its children */
+    if (!lua_checkstack(L, 8 + 32))
+      return e_fail(e, d, "nested too deeply for the Lua stack");
+    e->room = idx + 8 + 32;
+  }
   e->tables[d] = ptr;
   kind = e_marker(e, idx);
   n = orc_rawlen(L, idx);
@@ -406,7 +418,7 @@ static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
 static int e_value (Enc *e, int idx) {
   lua_State *L = e->L;
   switch (lua_type(L, idx)) {
-    case LUA_TSTRING: return e_string(e, idx, "string");
+    case LUA_TSTRING: return e_string(e, idx);
     case LUA_TNUMBER: return e_number(e, idx);
     case LUA_TBOOLEAN:
       return lua_toboolean(L, idx) ? e_raw(e, "true", 4) : e_raw(e, "false", 5);
@@ -464,6 +476,7 @@ void orc_jenc_start (orc_jenc *e, lua_State *L, int uv, size_t limit) {
   e->marks = lua_upvalueindex(uv + 2);
   e->depth = 0;
   e->max_depth = ORC_JSON_MAX_DEPTH;
+  e->room = 0;
   lua_pushvalue(L, kept);
   b = (orc_jbuf *)lua_touserdata(L, -1);
   if (b == NULL) {
@@ -488,6 +501,10 @@ void orc_jenc_finish (orc_jenc *e, int uv, int buf) {
 
 int orc_jenc_value (orc_jenc *e, int idx) {
   return e_value(e, idx);
+}
+
+int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len) {
+  return e_lstring(e, s, len, "string");
 }
 
 int orc_jenc_table (orc_jenc *e, int idx, const orc_jvisit *vis, void *frame) {

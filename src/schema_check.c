@@ -44,9 +44,9 @@ static uint32_t addr_hash (const char *s) {
   return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
 }
 
-#define FV_NUM  1u             /* fval.d is set */
-#define FV_STR  2u             /* fval.s, fval.len are set */
-#define FV_KIND 4u             /* fval.kind, fval.n are set */
+#define FV_NUM  ORC_FV_NUM
+#define FV_STR  ORC_FV_STR
+#define FV_KIND ORC_FV_KIND
 #define ROOM_CHUNK 32          /* slots reserved at a time */
 
 #if defined(__GNUC__)
@@ -55,16 +55,7 @@ static uint32_t addr_hash (const char *s) {
 #define NOINLINE
 #endif
 
-typedef struct fval {
-  int idx;                     /* absolute stack index */
-  int t;                       /* lua_type */
-  unsigned known;              /* FV_* */
-  int kind;                    /* ORC_TK_* of a table */
-  size_t n;                    /* its length or key count */
-  lua_Number d;
-  const char *s;
-  size_t len;
-} fval;
+typedef orc_fval fval;
 
 static int ck_keywords (orc_vstate *c, const orc_node *n, fval *v);
 
@@ -593,6 +584,17 @@ static NOINLINE int ck_keywords (orc_vstate *c, const orc_node *n, fval *v) {
   if (has & (ORC_K_ALLOF | ORC_K_ANYOF | ORC_K_ONEOF | ORC_K_NOT | ORC_K_IF))
     return ck_combine(c, n, v);
   return ORC_V_OK;
+}
+
+/* See schema_int.h.  [-0, +0, m] */
+int orc_check_fval (orc_vstate *c, const orc_node *n, orc_fval *v) {
+  return ck_node(c, n, v);
+}
+
+/* See schema_int.h.  [-0, +0, m] */
+const orc_prop *orc_check_prop (orc_vstate *c, const orc_node *n, const char *key,
+                                size_t klen, int kidx) {
+  return ck_prop(c, n, key, klen, kidx);
 }
 
 /* See schema_int.h.  [-0, +0, m] */
