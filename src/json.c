@@ -656,16 +656,30 @@ int orc_json_put_string (orc_jbuf *b, const char *s, size_t len, size_t *bad) {
   return ORC_JSON_OK;
 }
 
+static const char DIGITS2[] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
 int orc_json_fmt_int (char *out, long long v) {
   char tmp[24];
-  int n = 0, k = 0;
+  int n = 24, k = 0;
   unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-  do {
-    tmp[n++] = (char)('0' + (int)(u % 10));
-    u /= 10;
-  } while (u != 0);
+  while (u >= 100) {                   /* two digits a division */
+    unsigned d = (unsigned)(u % 100) * 2;
+    u /= 100;
+    tmp[--n] = DIGITS2[d + 1];
+    tmp[--n] = DIGITS2[d];
+  }
+  if (u >= 10) {
+    tmp[--n] = DIGITS2[u * 2 + 1];
+    tmp[--n] = DIGITS2[u * 2];
+  } else {
+    tmp[--n] = (char)('0' + (int)u);
+  }
   if (v < 0) out[k++] = '-';
-  while (n > 0) out[k++] = tmp[--n];
+  memcpy(out + k, tmp + n, (size_t)(24 - n));
+  k += 24 - n;
   out[k] = '\0';
   return k;
 }

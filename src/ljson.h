@@ -13,6 +13,8 @@
 #ifndef ORC_LJSON_H
 #define ORC_LJSON_H
 
+#include <string.h>
+
 #include "lua.h"
 
 #include "json.h"
@@ -34,6 +36,10 @@ typedef struct orc_jenc orc_jenc;
 **          (ORC_JK_*; n: its length when an array, else 0).  Returns 0,
 **          or for ORC_JK_EMPTY the kind to write (ORC_JK_ARRAY or
 **          ORC_JK_OBJECT); -1 to stop.
+**   key    an object's key string at kidx (k, klen: its bytes) comes
+**          next; e->seg[e->depth] names it.  Returns 1 after writing it
+**          and the colon itself (e.g. from text it keeps), 0 to let the
+**          encoder write them; -1 to stop.
 **   child  write the child at idx (the top of the stack; an object's key
 **          just below it).  e->seg[e->depth - 1] names it.  0 or -1.
 **          An array may be walked twice when its items are not stored in
@@ -42,6 +48,7 @@ typedef struct orc_jenc orc_jenc;
 */
 typedef struct orc_jvisit {
   int (*table) (orc_jenc *e, void *frame, int idx, int kind, size_t n);
+  int (*key) (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen);
   int (*child) (orc_jenc *e, void *frame, int idx);
   int (*done) (orc_jenc *e, void *frame);
 } orc_jvisit;
@@ -83,6 +90,16 @@ void orc_jenc_finish (orc_jenc *e, int uv, int buf);
 
 /* Write the value at idx (absolute) as the plain encoder does.  [-0, +0|2, m] */
 int orc_jenc_value (orc_jenc *e, int idx);
+/* Write n bytes as they are.  [-0, +0|2, m] */
+int orc_jenc_raw (orc_jenc *e, const char *s, size_t n);
+static inline int orc_jenc_raw_inline (orc_jenc *e, const char *s, size_t n) {
+  if (e->b->cap - e->b->len < n) return orc_jenc_raw(e, s, n);
+  memcpy(e->b->data + e->b->len, s, n);
+  e->b->len += n;
+  return 0;
+}
+/* Write the number at idx.  [-0, +0|2, m] */
+int orc_jenc_number (orc_jenc *e, int idx);
 /* Write the string s[0..len) (checked as UTF-8).  [-0, +0|2, m] */
 int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len);
 /* Write the table at idx (absolute), asking vis (with frame) at each step.

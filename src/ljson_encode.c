@@ -34,6 +34,7 @@
 ** between calls in an upvalue and taken out while in use, so a call that
 ** re-enters (from a finalizer) gets a buffer of its own.
 */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,10 +144,80 @@ static int e_char_grow (Enc *e, char c) {
 #define e_char(e, c) ((e)->b->len < (e)->b->cap \
   ? ((e)->b->data[(e)->b->len++] = (c), 0) : e_char_grow((e), (c)))
 
+/* Bytes a string holds as they are: printable ASCII and DEL, but '"' and '\\'. */
+static const unsigned char PLAIN[256] = {
+#define P16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+  P16(0), P16(0),
+  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,        /* '"' */
+  P16(1), P16(1),
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,        /* '\\' */
+  P16(1), P16(1),
+  P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0)
+#undef P16
+};
+
+#define ONES8 UINT64_C(0x0101010101010101)
+#define HIGHS8 UINT64_C(0x8080808080808080)
+#define ONES4 UINT32_C(0x01010101)
+#define HIGHS4 UINT32_C(0x80808080)
+
+/* Is any of the bytes in v not plain (see PLAIN)?  A borrow can only
+** mark a byte above a marked one, so "any" is exact. */
+static int special8 (uint64_t v) {
+  uint64_t q = v ^ (ONES8 * '"'), b = v ^ (ONES8 * '\\');
+  return ((((q - ONES8) & ~q) | ((b - ONES8) & ~b) | ((v - ONES8 * 0x20) & ~v) | v) &
+          HIGHS8) != 0;
+}
+
+static int special4 (uint32_t v) {
+  uint32_t q = v ^ (ONES4 * '"'), b = v ^ (ONES4 * '\\');
+  return ((((q - ONES4) & ~q) | ((b - ONES4) & ~b) | ((v - ONES4 * 0x20) & ~v) | v) &
+          HIGHS4) != 0;
+}
+
+#define SHORT_STRING 64
+
 /* The string s[0..len); what names it in an error ("string", "key"). */
 static int e_lstring (Enc *e, const char *s, size_t len, const char *what) {
   size_t bad;
-  int code = orc_json_put_string(e->b, s, len, &bad);
+  int code;
+  /* a short plain string (most keys and values): checked and copied a word
+  ** at a time, the last word overlapping; anything else: the general path */
+  if (len <= SHORT_STRING && e->b->cap - e->b->len >= len + 2) {
+    char *out = e->b->data + e->b->len + 1;
+    size_t i;
+    if (len >= 8) {
+      uint64_t v;
+      for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&v, s + i, 8);
+        if (special8(v)) goto general;
+        memcpy(out + i, &v, 8);
+      }
+      if (i < len) {
+        memcpy(&v, s + len - 8, 8);
+        if (special8(v)) goto general;
+        memcpy(out + len - 8, &v, 8);
+      }
+    } else if (len >= 4) {
+      uint32_t a, b;
+      memcpy(&a, s, 4);
+      memcpy(&b, s + len - 4, 4);
+      if (special4(a) || special4(b)) goto general;
+      memcpy(out, &a, 4);
+      memcpy(out + len - 4, &b, 4);
+    } else {
+      for (i = 0; i < len; i++) {
+        if (!PLAIN[(unsigned char)s[i]]) goto general;
+        out[i] = s[i];
+      }
+    }
+    out[-1] = '"';
+    out[len] = '"';
+    e->b->len += len + 2;
+    return 0;
+  }
+general:
+  code = orc_json_put_string(e->b, s, len, &bad);
   if (code == ORC_JSON_EUTF8) {
     char msg[96];
     snprintf(msg, sizeof msg, "invalid UTF-8 in a %s (byte %lu: 0x%02X)", what,
@@ -326,6 +397,7 @@ static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *v
   while (more) {
     size_t klen;
     const char *k;
+    int written;
     if (lua_type(L, key) != LUA_TSTRING) {
       char text[64], msg[200];
       key_text(L, key, text, sizeof text);
@@ -343,8 +415,10 @@ static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *v
     e->seg[d].key = k;
     e->seg[d].klen = klen;
     if (n++ > 0 && e_char(e, ',')) return -1;
-    if (e_lstring(e, k, klen, "key")) return -1;   /* at the object */
-    if (e_char(e, ':')) return -1;
+    written = vis && vis->key ? vis->key(e, frame, key, k, klen) : 0;
+    if (written < 0) return -1;
+    if (!written && (e_lstring(e, k, klen, "key") || e_char(e, ':')))   /* at the object */
+      return -1;
     e->depth = d + 1;
     if (e_child(e, vis, frame, key + 1)) return -1;
     e->depth = d;
@@ -501,6 +575,14 @@ void orc_jenc_finish (orc_jenc *e, int uv, int buf) {
 
 int orc_jenc_value (orc_jenc *e, int idx) {
   return e_value(e, idx);
+}
+
+int orc_jenc_raw (orc_jenc *e, const char *s, size_t n) {
+  return e_raw(e, s, n);
+}
+
+int orc_jenc_number (orc_jenc *e, int idx) {
+  return e_number(e, idx);
 }
 
 int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len) {

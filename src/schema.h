@@ -104,6 +104,8 @@ typedef struct orc_node orc_node;
 typedef struct orc_prop {
   const char *name;
   size_t len;
+  const char *json;        /* "name": as JSON text, or NULL (it needs escaping) */
+  size_t jlen;
   uint32_t hash;
   orc_node *schema;        /* properties[name], or NULL */
   int declared;            /* named in `properties` */

@@ -39,11 +39,6 @@
 #include "schema_int.h"
 #include "orc.h"
 
-static uint32_t addr_hash (const char *s) {
-  uint64_t a = (uint64_t)(uintptr_t)s;
-  return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
-}
-
 #define FV_NUM  ORC_FV_NUM
 #define FV_STR  ORC_FV_STR
 #define FV_KIND ORC_FV_KIND
@@ -219,7 +214,7 @@ static NOINLINE const orc_prop *ck_prop_miss (orc_vstate *c, const orc_node *n,
     memset(pc->slot, 0, ((size_t)pc->mask + 1) * sizeof(orc_pslot));
     pc->used = 0;
   }
-  i = addr_hash(key) & pc->mask;
+  i = orc_addr_hash(key) & pc->mask;
   while (pc->slot[i].key != NULL) i = (i + 1) & pc->mask;
   CK_ROOM(c, 1);
   lua_pushvalue(L, kidx);
@@ -233,13 +228,8 @@ static NOINLINE const orc_prop *ck_prop_miss (orc_vstate *c, const orc_node *n,
 /* The property named by the key string at kidx, or NULL. */
 static const orc_prop *ck_prop (orc_vstate *c, const orc_node *n, const char *key,
                                size_t klen, int kidx) {
-  const struct orc_pcache *pc = n->pcache;
-  uint32_t i = addr_hash(key) & pc->mask;
-  while (pc->slot[i].key != NULL) {
-    if (pc->slot[i].key == key)
-      return pc->slot[i].prop != ORC_P_NONE ? &n->props[pc->slot[i].prop] : NULL;
-    i = (i + 1) & pc->mask;
-  }
+  const orc_prop *p;
+  if (orc_pcache_get(n, key, &p)) return p;
   return ck_prop_miss(c, n, key, klen, kidx);
 }
 

@@ -344,6 +344,18 @@ static orc_prop *c_prop (cstate *cs, orc_node *n, size_t cap, int keyidx) {
   if (n->nprops == cap) luaL_error(cs->L, "internal error: property table");
   n->props[n->nprops].name = c_strdup(cs, s, len);
   n->props[n->nprops].len = len;
+  for (k = 0; k < len; k++)          /* "name": for the encoding pass */
+    if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
+      break;
+  if (k == len) {
+    char *j = (char *)c_alloc(cs, len + 3);
+    j[0] = '"';
+    memcpy(j + 1, s, len);
+    j[len + 1] = '"';
+    j[len + 2] = ':';
+    n->props[n->nprops].json = j;
+    n->props[n->nprops].jlen = len + 3;
+  }
   n->props[n->nprops].hash = orc_hash(s, len);
   n->props[n->nprops].dep = -1;
   return &n->props[n->nprops++];

@@ -92,9 +92,48 @@ typedef struct Frame {
   size_t count;                  /* object fields so far */
   size_t seen[SE_MAX];           /* required names seen, per entry */
   int room;                      /* stack known free up to here */
+  ent child[SE_MAX];             /* the schemas of the field (from vis_key), */
+  int nchild;                    /* or of every item (-1: not yet known) */
 } Frame;
 
-static int walk_value (Walk *w, const ent *in, int nin, int idx);
+static int walk_table (Walk *w, const ent *in, int nin, int idx);
+static int se_fail (Walk *w, const char *fmt, const char *arg);
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* The value at idx (the stack top) under the schemas in: a table is
+** walked, a scalar checked by the boolean pass and written.  Inline in
+** the visitor's child step.  [-0, +0|2, m] */
+static inline int walk_value (Walk *w, const ent *in, int nin, int idx) {
+  lua_State *L = w->c->L;
+  orc_fval v;
+  int t, k;
+  if (nin == 0) return orc_jenc_value(w->e, idx);
+  t = lua_type(L, idx);
+  if (t == LUA_TTABLE) return walk_table(w, in, nin, idx);
+  v.idx = idx;
+  v.t = t;
+  v.known = 0;
+  w->c->top = idx;                   /* the value is on the top */
+  for (k = 0; k < nin; k++) {
+    const orc_node *n = in[k].n;
+    if (!in[k].verify) continue;
+    if (n->has & ORC_K_REF) n = n->ref;
+    if ((n->quick_ok >> t) & 1) continue;       /* as the boolean pass answers */
+    if (((n->quick_fail >> t) & 1) || orc_check_fval(w->c, n, &v) != ORC_V_OK)
+      return se_fail(w, "%s", "does not match the schema");
+  }
+  if (t == LUA_TSTRING) {
+    if (!(v.known & ORC_FV_STR)) v.s = lua_tolstring(L, idx, &v.len);
+    return orc_jenc_lstring(w->e, v.s, v.len);
+  }
+  if (t == LUA_TNUMBER) return orc_jenc_number(w->e, idx);
+  return orc_jenc_value(w->e, idx);
+}
 
 /* ---- failing ------------------------------------------------------------ */
 
@@ -365,17 +404,10 @@ static int se_frame (Frame *f, int kind) {
 
 /* Add node to the child's schemas out (*m of them); when full, a verify
 ** node is checked on the child (at cidx) whole instead. */
-static int se_add (Frame *f, ent *out, int *m, const orc_node *node, int verify, int cidx) {
+static int se_add_full (Frame *f, const orc_node *node, int verify, int cidx) {
   Walk *w = f->w;
   orc_fval cv;
   int r;
-  if (node == NULL || node->has == 0) return 0;
-  if (*m < SE_MAX) {
-    out[*m].n = node;
-    out[*m].verify = verify;
-    ++*m;
-    return 0;
-  }
   if (!verify) return 0;
   cv.idx = cidx;
   cv.t = lua_type(w->c->L, cidx);
@@ -386,18 +418,28 @@ static int se_add (Frame *f, ent *out, int *m, const orc_node *node, int verify,
   return r == ORC_V_OK ? 0 : se_fail(w, "%s", "does not match the schema");
 }
 
+static inline int se_add (Frame *f, ent *out, int *m, const orc_node *node, int verify,
+                          int cidx) {
+  if (node == NULL || node->has == 0) return 0;
+  if (*m < SE_MAX) {
+    out[*m].n = node;
+    out[*m].verify = verify;
+    ++*m;
+    return 0;
+  }
+  return se_add_full(f, node, verify, cidx);
+}
+
 /* The schemas for the child named by seg (its key string at kidx in an
 ** object; the child at cidx), into out; level is the table's depth.
 ** Counts the required names seen when `seen`. */
 static int se_children (Frame *f, const orc_json_seg *seg, int kidx, int cidx,
-                        ent *out, int *nout, int level, int seen) {
+                        ent *out, int *nout, int level, int seen,
+                        const orc_prop **named) {
   Walk *w = f->w;
   int k;
+  (void)level;
   *nout = 0;
-  if (level >= ORC_MAX_DEPTH) {
-    for (k = 0; k < f->nent; k++) if (f->ent[k].verify) return se_deep(w, ORC_DEEP_VALUE);
-    return 0;
-  }
   for (k = 0; k < f->nent; k++) {
     const orc_node *n = f->ent[k].n;
     int vf = f->ent[k].verify;
@@ -410,11 +452,14 @@ static int se_children (Frame *f, const orc_json_seg *seg, int kidx, int cidx,
       size_t j;
       if (n->nprops) {
         const orc_prop *p;
-        w->c->top = cidx;
-        w->c->room = f->room;
-        p = orc_check_prop(w->c, n, seg->key, seg->klen, kidx);
+        if (!orc_pcache_get(n, seg->key, &p)) {
+          w->c->top = lua_gettop(w->c->L);
+          w->c->room = f->room;
+          p = orc_check_prop(w->c, n, seg->key, seg->klen, kidx);
+        }
         if (p != NULL) {
           if (seen && vf) f->seen[k] += (size_t)p->required;
+          if (named != NULL) *named = p;
           if (p->declared) {
             matched = 1;
             if (se_add(f, out, nout, p->schema, vf, cidx)) return -1;
@@ -453,6 +498,7 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
   f->room = idx + 8;                 /* the encoder made room for 8 */
   f->n = n;
   f->count = 0;
+  f->nchild = -1;
   if (kind == ORC_JK_EMPTY) {        /* unmarked: the schemas choose */
     f->kind = ORC_JK_EMPTY;
     f->nent = f->ndefer = 0;
@@ -480,18 +526,77 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
   return 0;
 }
 
-/* [-0, +0, m] */
+/* An object's key: the field's schemas, and its JSON text when a
+** property of them names it.  [-0, +0, m] */
+static int vis_key (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen) {
+  Frame *f = (Frame *)frame;
+  const orc_prop *named = NULL;
+  orc_json_seg seg;
+  f->count++;
+  f->nchild = 0;
+  if (f->nent == 0) return 0;
+  if (f->nent == 1 && f->ent[0].n->npatprops == 0) {
+    /* one schema, the common case: its property, or additionalProperties */
+    const orc_node *n = f->ent[0].n, *child = n->additional_props;
+    if (n->nprops && !orc_pcache_get(n, k, &named)) {
+      orc_vstate *c = f->w->c;
+      c->top = kidx + 1;
+      c->room = f->room;
+      named = orc_check_prop(c, n, k, klen, kidx);
+    }
+    if (named != NULL) {
+      if (f->ent[0].verify) f->seen[0] += (size_t)named->required;
+      if (named->declared) child = named->schema;
+    }
+    if (child != NULL && child->has != 0) {
+      f->child[0].n = child;
+      f->child[0].verify = f->ent[0].verify;
+      f->nchild = 1;
+    }
+  } else {
+    seg.key = k;
+    seg.klen = klen;
+    if (se_children(f, &seg, kidx, kidx + 1, f->child, &f->nchild, f->w->c->depth, 1, &named))
+      return -1;
+  }
+  if (named == NULL || named->json == NULL) return 0;
+  if (e->b->cap - e->b->len >= named->jlen + 8) {    /* "key": in word moves */
+    char *out = e->b->data + e->b->len;
+    const char *in = named->json;
+    size_t n = named->jlen, i;
+    for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
+    for (; i < n; i++) out[i] = in[i];
+    e->b->len += n;
+    return 1;
+  }
+  return orc_jenc_raw(e, named->json, named->jlen) ? -1 : 1;
+}
+
+/* A child: an object's field (vis_key found its schemas) or an array's
+** item (the same schemas for every item but in a tuple).  [-0, +0, m] */
 static int vis_child (orc_jenc *e, void *frame, int idx) {
   Frame *f = (Frame *)frame;
   Walk *w = f->w;
   ent out[SE_MAX];
-  int nout, rc;
-  if (f->kind == ORC_JK_OBJECT) f->count++;
-  if (f->nent == 0) return orc_jenc_value(e, idx);
-  if (se_children(f, &e->seg[e->depth - 1], idx - 1, idx, out, &nout, w->c->depth, 1))
-    return -1;
+  const ent *set = f->child;
+  int nset = f->nchild, rc, k;
+  if (f->kind == ORC_JK_ARRAY && nset < 0) {
+    if (se_children(f, &e->seg[e->depth - 1], 0, idx, out, &nset, w->c->depth, 0, NULL))
+      return -1;
+    set = out;
+    for (k = 0; k < f->nent && !(f->ent[k].n->has & ORC_K_TUPLE); k++) {}
+    if (k == f->nent) {                /* the same for every item: keep them */
+      memcpy(f->child, out, (size_t)nset * sizeof(ent));
+      f->nchild = nset;
+    }
+  }
+  if (nset == 0) return orc_jenc_value(e, idx);
+  if (w->c->depth >= ORC_MAX_DEPTH) {   /* as deep as validation goes */
+    for (k = 0; k < nset; k++) if (set[k].verify) return se_deep(w, ORC_DEEP_VALUE);
+    return orc_jenc_value(e, idx);
+  }
   w->c->depth++;
-  rc = walk_value(w, out, nout, idx);
+  rc = walk_value(w, set, nset, idx);
   w->c->depth--;
   return rc;
 }
@@ -526,36 +631,16 @@ static int vis_done (orc_jenc *e, void *frame) {
   return 0;
 }
 
-static const orc_jvisit VISIT = { vis_table, vis_child, vis_done };
+static const orc_jvisit VISIT = { vis_table, vis_key, vis_child, vis_done };
 
-/* The value at idx (the stack top) under the schemas in.  [-0, +0|2, m] */
-static int walk_value (Walk *w, const ent *in, int nin, int idx) {
-  lua_State *L = w->c->L;
-  int t, k;
-  if (nin == 0) return orc_jenc_value(w->e, idx);
-  t = lua_type(L, idx);
-  if (t == LUA_TTABLE) {
-    Frame f;
-    f.w = w;
-    f.in = in;
-    f.nin = nin;
-    return orc_jenc_table(w->e, idx, &VISIT, &f);
-  }
-  {
-    orc_fval v;
-    v.idx = idx;
-    v.t = t;
-    v.known = 0;
-    w->c->top = idx;                 /* the value is on the top */
-    for (k = 0; k < nin; k++)
-      if (in[k].verify && orc_check_fval(w->c, in[k].n, &v) != ORC_V_OK)
-        return se_fail(w, "%s", "does not match the schema");
-    if (t == LUA_TSTRING) {
-      if (!(v.known & ORC_FV_STR)) v.s = lua_tolstring(L, idx, &v.len);
-      return orc_jenc_lstring(w->e, v.s, v.len);
-    }
-  }
-  return orc_jenc_value(w->e, idx);
+/* A table under the schemas in: the encoder walks it, with this file as
+** its visitor.  Out of line: the frame is large.  [-0, +0|2, m] */
+static NOINLINE int walk_table (Walk *w, const ent *in, int nin, int idx) {
+  Frame f;
+  f.w = w;
+  f.in = in;
+  f.nin = nin;
+  return orc_jenc_table(w->e, idx, &VISIT, &f);
 }
 
 /* See schema_int.h.  [-0, +0|2, m] */
@@ -607,6 +692,10 @@ static int hint_empty_is_array (void *ud, const orc_json_path *path) {
   luaL_checkstack(L, 16, "nested too deeply");
   lua_pushvalue(L, h->idx);
   for (i = 0; i < path->depth && nin > 0 && !why.failed; i++) {
+    if (i >= ORC_MAX_DEPTH) {          /* as deep as the walk guides */
+      nin = 0;
+      break;
+    }
     const orc_json_seg *seg = &path->seg[i];
     Frame f;
     ent out[SE_MAX];
@@ -628,7 +717,7 @@ static int hint_empty_is_array (void *ud, const orc_json_path *path) {
       lua_pushvalue(L, -1);
       lua_rawget(L, f.v.idx);                  /* key, child */
     }
-    if (se_children(&f, seg, lua_gettop(L) - 1, lua_gettop(L), out, &nout, i, 0)) break;
+    if (se_children(&f, seg, lua_gettop(L) - 1, lua_gettop(L), out, &nout, i, 0, NULL)) break;
     memcpy(in, out, (size_t)nout * sizeof(ent));
     nin = nout;
   }

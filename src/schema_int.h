@@ -70,6 +70,26 @@ struct orc_pcache {
   orc_pslot slot[];
 };
 
+static inline uint32_t orc_addr_hash (const char *s) {
+  uint64_t a = (uint64_t)(uintptr_t)s;
+  return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
+}
+
+/* The property n's key cache holds for the key string at address key:
+** 1 and *p (NULL: no property of n), or 0 when the key is not cached. */
+static inline int orc_pcache_get (const orc_node *n, const char *key, const orc_prop **p) {
+  const struct orc_pcache *pc = n->pcache;
+  uint32_t i = orc_addr_hash(key) & pc->mask;
+  while (pc->slot[i].key != NULL) {
+    if (pc->slot[i].key == key) {
+      *p = pc->slot[i].prop != ORC_P_NONE ? &n->props[pc->slot[i].prop] : NULL;
+      return 1;
+    }
+    i = (i + 1) & pc->mask;
+  }
+  return 0;
+}
+
 /* ---- the JSON view of Lua values (schema_value.c) ---------------------- */
 
 /* The exact shape of a table. */

@@ -19,6 +19,7 @@
 -- The request bodies the client sends come from here too:
 --
 --   validate.prepare(req [, check])            -> body | nil, err  (chat completions)
+--   validate.prepare_provider(t [, check])     -> json | nil, err
 --   validate.prepare_embeddings(req [, check]) -> body | nil, err
 --
 -- validate and encode as JSON in one walk over the request (the schema
@@ -83,14 +84,14 @@ function M.validate_embeddings(req)
   return validator("embeddings_request"):validate(req)
 end
 
-local NOCHECK = { check = false }
-
--- The prepare function of one request schema.
-local function preparer(name)
+-- The prepare function of one request schema; root prefixes error paths.
+local function preparer(name, root)
   local v
+  local opts = root and { root = root } or nil
+  local nocheck = { check = false, root = root }
   return function(req, check)
     v = v or validator(name)
-    local body, list = v:encode(req, check == false and NOCHECK or nil)
+    local body, list = v:encode(req, check == false and nocheck or opts)
     if body then return body end
     return nil, errors.validation(list)
   end
@@ -103,6 +104,14 @@ end
 ---@return string|nil body
 ---@return openrouter.Error|nil err  kind "validation", errors = { {path=, message=} }
 M.prepare = preparer("chat_request")
+
+--- A provider-preferences object as JSON, as prepare does it (error paths
+--- under "provider").
+---@param t table
+---@param check? boolean  false: validate nothing
+---@return string|nil json
+---@return openrouter.Error|nil err
+M.prepare_provider = preparer("provider", "provider")
 
 --- The body of an embeddings request, as prepare does it.
 ---@param req table
