@@ -527,6 +527,8 @@ static int buffer_close (lua_State *L) {
 }
 
 void orc_jenc_push_upvalues (lua_State *L) {
+  orc_newclass(L, BUFFER_MT, buffer_close);    /* whoever opens first */
+  lua_pop(L, 1);
   orc_json_marker_mt(L, ORC_JSON_ARRAY_MT, "array");
   orc_json_marker_mt(L, ORC_JSON_OBJECT_MT, "object");
   lua_getfield(L, LUA_REGISTRYINDEX, MARKS);
@@ -688,8 +690,6 @@ void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype) {
 }
 
 void orc_open_json_encode (lua_State *L) {
-  orc_newclass(L, BUFFER_MT, buffer_close);
-  lua_pop(L, 1);
   orc_jenc_push_upvalues(L);                   /* array_mt, object_mt, marks, false */
   lua_pushvalue(L, -4);
   lua_setfield(L, -6, "json_array_mt");

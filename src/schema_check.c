@@ -337,7 +337,8 @@ static int ck_object (orc_vstate *c, const orc_node *n, fval *v) {
   c->top = top;
   lua_settop(L, top);
   if (r) return ORC_V_FAIL;
-  ck_kind(v, count ? ORC_TK_OBJECT : ORC_TK_EMPTY, count);
+  if (!(v->known & FV_KIND))         /* an empty table known as an object stays one */
+    ck_kind(v, count ? ORC_TK_OBJECT : ORC_TK_EMPTY, count);
   if (seen < n->nrequired) return ORC_V_FAIL;
   if ((has & ORC_K_MINPROPS) && count < n->min_props) return ORC_V_FAIL;
   if ((has & ORC_K_MAXPROPS) && count > n->max_props) return ORC_V_FAIL;

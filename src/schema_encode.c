@@ -24,20 +24,25 @@
 **              from items/additionalItems) for the child; required,
 **              minProperties and maxProperties at the end.
 **   scalars    the boolean pass on each verify node, then the encoder.
-**   empty      an unmarked empty table: the boolean pass on each verify
-**              node, then [] when every schema there admits the empty
-**              array and some admits no empty object (se_admits, exact
-**              for [] and {} through every combinator), else {}.  A marked
-**              one ([] or {} decoded, openrouter.array/object) goes the
-**              way of its kind, and its kind must be one the schema allows.
+**   empty      an unmarked empty table is [] when every schema there
+**              admits the empty array and one admits no empty object (or
+**              the schemas to verify admit only []), else {} (se_admits:
+**              exact for [] and {} through every combinator); then it is
+**              checked as what it goes out as.  A marked one ([] or {}
+**              decoded, openrouter.array/object) goes the way of its kind,
+**              which must be one the schema allows.
 **
 ** The boolean pass decides the verdict wherever this walk does not
 ** restate a rule, so the two agree by construction; fuzz/fuzz_schema.c
 ** holds the walk to the reference, orc_schema_encode_ref: the boolean
 ** pass, then the plain encoder with a hint (orc_json_hint_class) that
-** walks the same expansion down the path of each empty table.  They
-** differ only where a limit (depth, steps) is reached: both then reject,
-** perhaps not the same values.
+** walks the same expansion down the path of each empty table.  The text
+** is the same whenever both write one.  The verdicts differ in two places
+** only: where a limit (depth, steps) is reached -- both reject, perhaps
+** not the same values -- and at empty tables, which the boolean pass
+** takes for an empty array and an empty object at once (schema_int.h),
+** where this walk checks the one it writes: validate() rejects
+** {if: {type: array}, then: {minItems: 1}} for {}, this walk writes {}.
 **
 ** A failure records where it happened and why (orc_swhy); the binding
 ** then runs the collecting pass for the full list of errors, and uses
@@ -172,9 +177,10 @@ static int se_check (Walk *w, const orc_node *n, orc_fval *v, int room) {
 
 /* ---- what an empty table may be ----------------------------------------- */
 
+/* Which of [] and {} an enum or const value is: an empty container in a
+** schema is both, as the engine compares it (schema_value.c). */
 static unsigned jval_empties (const orc_jval *j) {
-  if (j->kind == ORC_J_ARR && j->n == 0) return SE_A;
-  if (j->kind == ORC_J_OBJ && j->n == 0) return SE_O;
+  if ((j->kind == ORC_J_ARR || j->kind == ORC_J_OBJ) && j->n == 0) return SE_A | SE_O;
   return 0;
 }
 
@@ -228,13 +234,20 @@ static unsigned se_admits (Walk *w, const orc_node *n, int level) {
   return m & (SE_A | SE_O);
 }
 
-/* [] or {} for an unmarked empty table under the schemas in. */
+/* [] or {} for an unmarked empty table under the schemas in: [] when
+** every schema there admits [] and one does not admit {}; else {} -- but
+** the kind the schemas to verify admit, when they admit only one. */
 static int se_decide (Walk *w, const ent *in, int nin) {
-  unsigned m = SE_A | SE_O;
+  unsigned all = SE_A | SE_O, verify = SE_A | SE_O;
   int k;
   w->budget = SE_ADMIT_STEPS;
-  for (k = 0; k < nin; k++) m &= se_admits(w, in[k].n, 0);
-  return m == SE_A ? ORC_JK_ARRAY : ORC_JK_OBJECT;
+  for (k = 0; k < nin; k++) {
+    unsigned a = se_admits(w, in[k].n, 0);
+    all &= a;
+    if (in[k].verify) verify &= a;
+  }
+  if (all == SE_A || verify == SE_A) return ORC_JK_ARRAY;
+  return ORC_JK_OBJECT;
 }
 
 /* ---- expansion: the schemas that apply at a table ----------------------- */
@@ -256,7 +269,7 @@ static void se_know_object (Frame *f) {
     lua_pop(L, 1);
   }
   f->v.known |= ORC_FV_KIND;
-  f->v.kind = n ? ORC_TK_OBJECT : ORC_TK_EMPTY;
+  f->v.kind = ORC_TK_OBJECT;         /* empty, it is marked as an object */
   f->v.n = n;
 }
 
@@ -499,13 +512,26 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
   f->n = n;
   f->count = 0;
   f->nchild = -1;
-  if (kind == ORC_JK_EMPTY) {        /* unmarked: the schemas choose */
+  if (kind == ORC_JK_EMPTY) {        /* unmarked: the schemas choose, then check */
+    int as = se_decide(w, f->in, f->nin);
     f->kind = ORC_JK_EMPTY;
     f->nent = f->ndefer = 0;
-    for (k = 0; k < f->nin; k++)
-      if (f->in[k].verify && se_check(w, f->in[k].n, &f->v, f->room) != ORC_V_OK)
-        return se_fail(w, "%s", "does not match the schema");
-    return se_decide(w, f->in, f->nin);
+    for (k = 0; k < f->nin; k++) {
+      orc_fval v = f->v;                 /* checked as what it will be */
+      if (!f->in[k].verify) continue;
+      v.known = ORC_FV_KIND;
+      v.kind = as == ORC_JK_ARRAY ? ORC_TK_ARRAY : ORC_TK_OBJECT;
+      v.n = 0;
+      if (se_check(w, f->in[k].n, &v, f->room) != ORC_V_OK)
+        return se_fail(w, "the schema does not allow %s here",
+                       as == ORC_JK_ARRAY ? "an empty array" : "an empty object");
+    }
+    return as;
+  }
+  if (kind == ORC_JK_ARRAY && n == 0) {   /* marked: an empty array, not both */
+    f->v.known |= ORC_FV_KIND;
+    f->v.kind = ORC_TK_ARRAY;
+    f->v.n = 0;
   }
   if (se_frame(f, kind)) return -1;
   for (k = 0; k < f->nent; k++) {
@@ -609,11 +635,10 @@ static int vis_done (orc_jenc *e, void *frame) {
   (void)e;
   if (f->kind == ORC_JK_EMPTY) return 0;
   /* the kind is known now: the questions left look fields up */
-  if (!(f->v.known & ORC_FV_KIND)) {
+  if (!(f->v.known & ORC_FV_KIND)) {  /* an empty one is marked: its kind */
     f->v.known |= ORC_FV_KIND;
     f->v.n = f->kind == ORC_JK_ARRAY ? f->n : f->count;
-    f->v.kind = f->v.n == 0 ? ORC_TK_EMPTY
-              : f->kind == ORC_JK_ARRAY ? ORC_TK_ARRAY : ORC_TK_OBJECT;
+    f->v.kind = f->kind == ORC_JK_ARRAY ? ORC_TK_ARRAY : ORC_TK_OBJECT;
   }
   if (f->kind == ORC_JK_OBJECT) {
     for (k = 0; k < f->nent; k++) {
