@@ -36,20 +36,20 @@ typedef struct orc_jenc orc_jenc;
 **          (ORC_JK_*; n: its length when an array, else 0).  Returns 0,
 **          or for ORC_JK_EMPTY the kind to write (ORC_JK_ARRAY or
 **          ORC_JK_OBJECT); -1 to stop.
-**   key    an object's key string at kidx (k, klen: its bytes) comes
-**          next; e->seg[e->depth] names it.  Returns 1 after writing it
-**          and the colon itself (e.g. from text it keeps), 0 to let the
-**          encoder write them; -1 to stop.
-**   child  write the child at idx (the top of the stack; an object's key
-**          just below it).  e->seg[e->depth - 1] names it.  0 or -1.
-**          An array may be walked twice when its items are not stored in
-**          order: the first pass stops early and is written over.
-**   done   after the last child: 0 or -1.
+**   field  write an object's field: its key string at kidx (k, klen: its
+**          bytes; orc_jenc_key writes it the encoder's way), a colon and
+**          the value at kidx + 1, the top of the stack.  e->seg[e->depth
+**          - 1] names the field.  0 or -1.
+**   item   write an array's item at idx, the top of the stack;
+**          e->seg[e->depth - 1] names it.  0 or -1.  An array may be
+**          walked twice when its items are not stored in order: the first
+**          pass stops early and is written over.
+**   done   after the last field or item: 0 or -1.
 */
 typedef struct orc_jvisit {
   int (*table) (orc_jenc *e, void *frame, int idx, int kind, size_t n);
-  int (*key) (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen);
-  int (*child) (orc_jenc *e, void *frame, int idx);
+  int (*field) (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen);
+  int (*item) (orc_jenc *e, void *frame, int idx);
   int (*done) (orc_jenc *e, void *frame);
 } orc_jvisit;
 
@@ -90,6 +90,9 @@ void orc_jenc_finish (orc_jenc *e, int uv, int buf);
 
 /* Write the value at idx (absolute) as the plain encoder does.  [-0, +0|2, m] */
 int orc_jenc_value (orc_jenc *e, int idx);
+/* Write an object's key k[0..klen) and the colon, as the encoder does; an
+** error (invalid UTF-8) names the object.  [-0, +0|2, m] */
+int orc_jenc_key (orc_jenc *e, const char *k, size_t klen);
 /* Write n bytes as they are.  [-0, +0|2, m] */
 int orc_jenc_raw (orc_jenc *e, const char *s, size_t n);
 static inline int orc_jenc_raw_inline (orc_jenc *e, const char *s, size_t n) {

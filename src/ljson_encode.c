@@ -128,7 +128,13 @@ static int e_nomem (Enc *e, int code) {
 static int e_raw (Enc *e, const char *s, size_t n) {
   int code = orc_jbuf_reserve(e->b, n);
   if (code != ORC_JSON_OK) return e_nomem(e, code);
-  memcpy(e->b->data + e->b->len, s, n);
+  if (n <= 8) {                      /* literals and most numbers: no call */
+    char *out = e->b->data + e->b->len;
+    size_t i;
+    for (i = 0; i < n; i++) out[i] = s[i];
+  } else {
+    memcpy(e->b->data + e->b->len, s, n);
+  }
   e->b->len += n;
   return 0;
 }
@@ -308,9 +314,9 @@ static void key_text (lua_State *L, int idx, char *out, size_t size) {
   }
 }
 
-/* A child of a table: the visitor's, or the plain encoder's.  */
-#define e_child(e, vis, frame, idx) \
-  ((vis) ? (vis)->child((e), (frame), (idx)) : e_value((e), (idx)))
+/* An array's item: the visitor's, or the plain encoder's.  */
+#define e_item(e, vis, frame, idx) \
+  ((vis) ? (vis)->item((e), (frame), (idx)) : e_value((e), (idx)))
 
 /*
 ** The table at idx as an array of n items.  The common case is one pass:
@@ -335,7 +341,7 @@ static int e_array (Enc *e, int idx, size_t n, const orc_jvisit *vis, void *fram
     if (i > 1 && e_char(e, ',')) return -1;
     e->seg[d].index = i;
     e->depth = d + 1;
-    if (e_child(e, vis, frame, item)) return -1;
+    if (e_item(e, vis, frame, item)) return -1;
     e->depth = d;
     lua_pop(L, 1);
   }
@@ -373,7 +379,7 @@ slow:
     }
     e->seg[d].index = i;
     e->depth = d + 1;
-    if (e_child(e, vis, frame, item - 1)) return -1;      /* rawgeti's */
+    if (e_item(e, vis, frame, item - 1)) return -1;       /* rawgeti's */
     e->depth = d;
     lua_pop(L, 1);
   }
@@ -397,7 +403,6 @@ static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *v
   while (more) {
     size_t klen;
     const char *k;
-    int written;
     if (lua_type(L, key) != LUA_TSTRING) {
       char text[64], msg[200];
       key_text(L, key, text, sizeof text);
@@ -415,12 +420,14 @@ static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *v
     e->seg[d].key = k;
     e->seg[d].klen = klen;
     if (n++ > 0 && e_char(e, ',')) return -1;
-    written = vis && vis->key ? vis->key(e, frame, key, k, klen) : 0;
-    if (written < 0) return -1;
-    if (!written && (e_lstring(e, k, klen, "key") || e_char(e, ':')))   /* at the object */
-      return -1;
-    e->depth = d + 1;
-    if (e_child(e, vis, frame, key + 1)) return -1;
+    if (vis) {
+      e->depth = d + 1;
+      if (vis->field(e, frame, key, k, klen)) return -1;
+    } else {
+      if (e_lstring(e, k, klen, "key") || e_char(e, ':')) return -1;   /* at the object */
+      e->depth = d + 1;
+      if (e_value(e, key + 1)) return -1;
+    }
     e->depth = d;
     lua_pop(L, 1);
     more = lua_next(L, idx);
@@ -577,6 +584,14 @@ void orc_jenc_finish (orc_jenc *e, int uv, int buf) {
 
 int orc_jenc_value (orc_jenc *e, int idx) {
   return e_value(e, idx);
+}
+
+int orc_jenc_key (orc_jenc *e, const char *k, size_t klen) {
+  int rc;
+  e->depth--;                        /* an invalid key: the object's error */
+  rc = e_lstring(e, k, klen, "key") || e_char(e, ':') ? -1 : 0;
+  e->depth++;
+  return rc;
 }
 
 int orc_jenc_raw (orc_jenc *e, const char *s, size_t n) {

@@ -97,8 +97,8 @@ typedef struct Frame {
   size_t count;                  /* object fields so far */
   size_t seen[SE_MAX];           /* required names seen, per entry */
   int room;                      /* stack known free up to here */
-  ent child[SE_MAX];             /* the schemas of the field (from vis_key), */
-  int nchild;                    /* or of every item (-1: not yet known) */
+  ent child[SE_MAX];             /* the schemas of a field, or of every item */
+  int nchild;                    /* (items: -1 until known) */
 } Frame;
 
 static int walk_table (Walk *w, const ent *in, int nin, int idx);
@@ -410,6 +410,19 @@ static int se_frame (Frame *f, int kind) {
   f->kind = kind;
   f->nent = 0;
   f->ndefer = 0;
+  if (f->nin == 1) {                 /* one plain schema, the common case */
+    const orc_node *n = f->in[0].n;
+    if (n->has & ORC_K_REF) n = n->ref;
+    if (!(n->has & (COMBINATORS | NONWALK | ORC_K_FALSE)) && n->ndeps == 0 &&
+        !((n->quick_fail >> LUA_TTABLE) & 1)) {
+      if (n->has & TABLEISH) {
+        f->ent[0].n = n;
+        f->ent[0].verify = f->in[0].verify;
+        f->nent = 1;
+      }
+      return 0;
+    }
+  }
   for (k = 0; k < f->nin; k++)
     if (se_expand(f, f->in[k].n, f->in[k].verify)) return -1;
   return 0;
@@ -552,15 +565,29 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
   return 0;
 }
 
-/* An object's key: the field's schemas, and its JSON text when a
-** property of them names it.  [-0, +0, m] */
-static int vis_key (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen) {
+/* The child at idx under the schemas set[0..nset).  [-0, +0, m] */
+static inline int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
+  Walk *w = f->w;
+  int rc, k;
+  if (nset == 0) return orc_jenc_value(w->e, idx);
+  if (w->c->depth >= ORC_MAX_DEPTH) {   /* as deep as validation goes */
+    for (k = 0; k < nset; k++) if (set[k].verify) return se_deep(w, ORC_DEEP_VALUE);
+    return orc_jenc_value(w->e, idx);
+  }
+  w->c->depth++;
+  rc = walk_value(w, set, nset, idx);
+  w->c->depth--;
+  return rc;
+}
+
+/* An object's field: its schemas, its key (from the text a property of
+** them keeps, when one names it), its value.  [-0, +0, m] */
+static int vis_field (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen) {
   Frame *f = (Frame *)frame;
   const orc_prop *named = NULL;
-  orc_json_seg seg;
+  ent *set = f->child;
+  int nset = 0;
   f->count++;
-  f->nchild = 0;
-  if (f->nent == 0) return 0;
   if (f->nent == 1 && f->ent[0].n->npatprops == 0) {
     /* one schema, the common case: its property, or additionalProperties */
     const orc_node *n = f->ent[0].n, *child = n->additional_props;
@@ -575,39 +602,46 @@ static int vis_key (orc_jenc *e, void *frame, int kidx, const char *k, size_t kl
       if (named->declared) child = named->schema;
     }
     if (child != NULL && child->has != 0) {
-      f->child[0].n = child;
-      f->child[0].verify = f->ent[0].verify;
-      f->nchild = 1;
+      set[0].n = child;
+      set[0].verify = f->ent[0].verify;
+      nset = 1;
     }
-  } else {
+  } else if (f->nent > 0) {
+    orc_json_seg seg;
     seg.key = k;
     seg.klen = klen;
-    if (se_children(f, &seg, kidx, kidx + 1, f->child, &f->nchild, f->w->c->depth, 1, &named))
+    if (se_children(f, &seg, kidx, kidx + 1, set, &nset, f->w->c->depth, 1, &named))
       return -1;
   }
-  if (named == NULL || named->json == NULL) return 0;
-  if (e->b->cap - e->b->len >= named->jlen + 8) {    /* "key": in word moves */
-    char *out = e->b->data + e->b->len;
+  if (named != NULL && named->json != NULL && e->b->cap - e->b->len >= named->jlen) {
+    char *out = e->b->data + e->b->len;   /* "key": in word moves */
     const char *in = named->json;
-    size_t n = named->jlen, i;
-    for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
-    for (; i < n; i++) out[i] = in[i];
+    size_t n = named->jlen, i;            /* at least 3: "": */
+    if (n >= 8) {
+      for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
+      memcpy(out + n - 8, in + n - 8, 8);  /* the last word, overlapping */
+    } else if (n >= 4) {
+      memcpy(out, in, 4);
+      memcpy(out + n - 4, in + n - 4, 4);
+    } else {
+      memcpy(out, in, 3);
+    }
     e->b->len += n;
-    return 1;
+  } else if (orc_jenc_key(e, k, klen)) {
+    return -1;
   }
-  return orc_jenc_raw(e, named->json, named->jlen) ? -1 : 1;
+  return se_walk_child(f, set, nset, kidx + 1);
 }
 
-/* A child: an object's field (vis_key found its schemas) or an array's
-** item (the same schemas for every item but in a tuple).  [-0, +0, m] */
-static int vis_child (orc_jenc *e, void *frame, int idx) {
+/* An array's item: the same schemas for every item but in a tuple, found
+** once.  [-0, +0, m] */
+static int vis_item (orc_jenc *e, void *frame, int idx) {
   Frame *f = (Frame *)frame;
-  Walk *w = f->w;
   ent out[SE_MAX];
   const ent *set = f->child;
-  int nset = f->nchild, rc, k;
-  if (f->kind == ORC_JK_ARRAY && nset < 0) {
-    if (se_children(f, &e->seg[e->depth - 1], 0, idx, out, &nset, w->c->depth, 0, NULL))
+  int nset = f->nchild, k;
+  if (nset < 0) {
+    if (se_children(f, &e->seg[e->depth - 1], 0, idx, out, &nset, f->w->c->depth, 0, NULL))
       return -1;
     set = out;
     for (k = 0; k < f->nent && !(f->ent[k].n->has & ORC_K_TUPLE); k++) {}
@@ -616,15 +650,7 @@ static int vis_child (orc_jenc *e, void *frame, int idx) {
       f->nchild = nset;
     }
   }
-  if (nset == 0) return orc_jenc_value(e, idx);
-  if (w->c->depth >= ORC_MAX_DEPTH) {   /* as deep as validation goes */
-    for (k = 0; k < nset; k++) if (set[k].verify) return se_deep(w, ORC_DEEP_VALUE);
-    return orc_jenc_value(e, idx);
-  }
-  w->c->depth++;
-  rc = walk_value(w, set, nset, idx);
-  w->c->depth--;
-  return rc;
+  return se_walk_child(f, set, nset, idx);
 }
 
 /* [-0, +0, m] */
@@ -656,7 +682,7 @@ static int vis_done (orc_jenc *e, void *frame) {
   return 0;
 }
 
-static const orc_jvisit VISIT = { vis_table, vis_key, vis_child, vis_done };
+static const orc_jvisit VISIT = { vis_table, vis_field, vis_item, vis_done };
 
 /* A table under the schemas in: the encoder walks it, with this file as
 ** its visitor.  Out of line: the frame is large.  [-0, +0|2, m] */

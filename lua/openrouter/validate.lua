@@ -86,12 +86,12 @@ end
 
 -- The prepare function of one request schema; root prefixes error paths.
 local function preparer(name, root)
-  local v
+  local v, encode
   local opts = root and { root = root } or nil
   local nocheck = { check = false, root = root }
   return function(req, check)
-    v = v or validator(name)
-    local body, list = v:encode(req, check == false and nocheck or opts)
+    if not v then v = validator(name); encode = v.encode end
+    local body, list = encode(v, req, check == false and nocheck or opts)
     if body then return body end
     return nil, errors.validation(list)
   end
