@@ -379,7 +379,7 @@ local function prepare_section(node_ok, node_why)
   local dir = B.capture("mktemp -d /tmp/openrouter-bench.XXXXXX")
   local lua54 = LUAS[1]
   scenario("schemas as JSON", lua_cmd(lua54, "bench/prepare/schemas_json.lua", dir) .. " && echo RESULT ok=1", 60)
-  local ns, node_ns, encoder = {}, {}, "?"
+  local ns, node_ns, path = {}, {}, "?"
   for _ = 1, RUNS do
     for _, lua in ipairs(LUAS) do
       local r = scenario("prepare " .. lua.name, lua_cmd(lua, "bench/prepare/client.lua", PREP_ITERS, 5), 300)
@@ -387,7 +387,7 @@ local function prepare_section(node_ok, node_why)
         local key = lua.name .. "/" .. one.case
         ns[key] = ns[key] or {}
         table.insert(ns[key], one.ns)
-        encoder = one.encoder
+        path = one.path or (one.encoder and ("validate_request / validate_provider + " .. one.encoder .. ".encode"))
       end
     end
     if node_ok then
@@ -411,7 +411,7 @@ local function prepare_section(node_ok, node_why)
     end
   end
   B.table("request preparation (CPU time per validate + encode, lower is better)", {
-    "this client: openrouter.validate_request / validate_provider + " .. encoder .. ".encode",
+    "this client: openrouter." .. tostring(path) .. " (what client:chat() runs: validate + encode in one walk)",
     "CPU of the process (not wall time: robust on a loaded machine); node's includes its GC threads",
     "peer: ajv (" .. (node_ok and "8, the same schemas as JSON) + JSON.stringify on node"
       or ("skipped: " .. tostring(node_why) .. ")")),

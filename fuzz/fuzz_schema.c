@@ -9,7 +9,10 @@
 ** is a disagreement between the two passes: the boolean pass
 ** (schema_check.c) and the collecting pass (schema_report.c) both run on
 ** every value, and the collecting pass must list errors exactly when the
-** boolean pass says no, in either direction.  Through the binding,
+** boolean pass says no, in either direction.  The encoding pass (one walk,
+** schema_encode.c) must write what its reference writes (the boolean pass,
+** then the encoder with the schema's hint) and say yes and no with it
+** (both_walks).  Through the binding,
 ** validate(v) and validate(v, root) must agree, and a "no" must come with
 ** errors.  The regex engine is also fed the raw input as a pattern and as
 ** a subject.
@@ -231,11 +234,97 @@ static int both_passes (lua_State *L) {
   return 0;
 }
 
+/* Does the value at idx hold an empty table (cycles followed once)?
+** The seen table at `seen`.  [-0, +0, m] */
+static int has_empty (lua_State *L, int idx, int seen) {
+  int found = 0;
+  if (lua_type(L, idx) != LUA_TTABLE) return 0;
+  lua_pushvalue(L, idx);
+  lua_rawget(L, seen);
+  if (lua_toboolean(L, -1)) { lua_pop(L, 1); return 0; }
+  lua_pop(L, 1);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, seen);
+  luaL_checkstack(L, 4, "fuzz");
+  lua_pushnil(L);
+  if (!lua_next(L, idx)) return 1;
+  do {
+    if (!found) found = has_empty(L, lua_gettop(L), seen);
+    lua_pop(L, 1);
+  } while (lua_next(L, idx));
+  return found;
+}
+
+/* One run of the encoding pass (two: the reference) with validation on or
+** off: pushes the text or false; *deep says a limit was reached.  Upvalues:
+** the encoder's.  [-0, +1, m] */
+static void one_walk (lua_State *L, orc_schema *s, int two, int check, int *deep) {
+  orc_jenc e;
+  orc_vstate c;
+  orc_swhy why;
+  int top = lua_gettop(L), rc;
+  orc_jenc_start(&e, L, 1, (size_t)1 << 20);     /* top + 1: the buffer */
+  lua_pushvalue(L, 2);                           /* top + 2: the value */
+  memset(&c, 0, sizeof c);
+  c.L = L;
+  c.anchors = 3;
+  c.top = top + 2;
+  c.room = top + 2;
+  rc = two ? orc_schema_encode_ref(&e, &c, s->root, check, top + 2, &why)
+           : orc_schema_encode(&e, &c, s->root, check, top + 2, &why);
+  *deep = c.deep != 0;
+  if (rc == 0) lua_pushlstring(L, e.b->data, e.b->len);
+  else lua_pushboolean(L, 0);
+  lua_replace(L, top + 2);
+  orc_jenc_finish(&e, 1, top + 1);
+  lua_settop(L, top + 2);
+  lua_remove(L, top + 1);
+}
+
+/*
+** The encoding pass against its reference (the boolean pass, then the
+** encoder with the schema's hint), validating and not: the same text when
+** both write one; the same verdict unless a limit was reached or the value
+** holds an empty table (which the walk checks as the [] or {} it writes,
+** the boolean pass as both).  Validator at 1, value at 2.  [-0, +0, m]
+*/
+static int both_walks (lua_State *L) {
+  orc_schema *s = (orc_schema *)lua_touserdata(L, 1);
+  int check, empty;
+  lua_settop(L, 2);
+  orc_getuservalue(L, 1);              /* 3: the key anchors */
+  lua_newtable(L);
+  empty = has_empty(L, 2, 4);
+  lua_pop(L, 1);
+  for (check = 1; check >= 0; check--) {
+    int d1, d2;
+    size_t n1, n2;
+    const char *t1, *t2;
+    one_walk(L, s, 0, check, &d1);
+    one_walk(L, s, 1, check, &d2);
+    t1 = lua_tolstring(L, -2, &n1);
+    t2 = lua_tolstring(L, -1, &n2);
+    if (t1 != NULL && t2 != NULL && (n1 != n2 || memcmp(t1, t2, n1) != 0)) {
+      fprintf(stderr, "the walks write differently (check %d):\n  %s\n  %s\n", check, t1, t2);
+      abort();
+    }
+    if ((t1 != NULL) != (t2 != NULL) && !d1 && !d2 && (!empty || !check)) {
+      fprintf(stderr, "the walks disagree (check %d): one walk %s, two walks %s\n", check,
+              t1 ? "yes" : "no", t2 ? "yes" : "no");
+      abort();
+    }
+    lua_pop(L, 2);
+  }
+  return 0;
+}
+
 static const char RUN[] =
-  "local compile, both, s, v = ...\n"
+  "local compile, both, walks, s, v = ...\n"
   "local ok, val = pcall(compile, s)\n"
   "if ok then\n"
   "  both(val, v)\n"
+  "  walks(val, v)\n"
   "  local r1 = val:validate(v)\n"
   "  local r2, errs = val:validate(v, 'root')\n"
   "  assert(r1 == r2)\n"
@@ -304,6 +393,8 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, run_ref);
   lua_rawgeti(L, LUA_REGISTRYINDEX, compile_ref);
   lua_pushcfunction(L, both_passes);
+  orc_jenc_push_upvalues(L);
+  lua_pushcclosure(L, both_walks, 4);
   gen_schema(L, &in, 0);
   gen_value(L, &in, 0);
   if (getenv("FUZZ_SCHEMA_DUMP") != NULL) {
@@ -312,7 +403,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
     lua_pushvalue(L, -3);
     lua_call(L, 2, 0);
   }
-  if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
+  if (lua_pcall(L, 5, 0, 0) != LUA_OK) {
     /* only the assertions above may fail: the binding disagrees */
     const char *msg = lua_tostring(L, -1);
     if (msg != NULL && strstr(msg, "assertion failed") != NULL) abort();

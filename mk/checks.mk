@@ -73,7 +73,8 @@ build/fuzz/fuzz_http1: fuzz/fuzz_http1.c src/http1.c $(HDRS)
 
 # the schema engine and its binding, without the rest of the core; with
 # limits low enough that the fuzzer reaches them often (schema_int.h)
-SCHEMA_SRCS := src/regex.c src/schema.c $(wildcard src/schema_*.c) src/lschema.c src/lclass.c
+SCHEMA_SRCS := src/regex.c src/schema.c $(wildcard src/schema_*.c) src/lschema.c src/lclass.c \
+               src/json.c src/ljson_encode.c
 FUZZ_LIMITS := -DORC_MAX_DEPTH=24 -DORC_MAX_CALLS=64 -DORC_MAX_STEPS=5000
 
 build/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(SCHEMA_SRCS) $(HDRS)

@@ -656,18 +656,72 @@ int orc_json_put_string (orc_jbuf *b, const char *s, size_t len, size_t *bad) {
   return ORC_JSON_OK;
 }
 
+static const char DIGITS2[] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
 int orc_json_fmt_int (char *out, long long v) {
   char tmp[24];
-  int n = 0, k = 0;
+  int n = 24, k = 0;
   unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-  do {
-    tmp[n++] = (char)('0' + (int)(u % 10));
-    u /= 10;
-  } while (u != 0);
+  while (u >= 100) {                   /* two digits a division */
+    unsigned d = (unsigned)(u % 100) * 2;
+    u /= 100;
+    tmp[--n] = DIGITS2[d + 1];
+    tmp[--n] = DIGITS2[d];
+  }
+  if (u >= 10) {
+    tmp[--n] = DIGITS2[u * 2 + 1];
+    tmp[--n] = DIGITS2[u * 2];
+  } else {
+    tmp[--n] = (char)('0' + (int)u);
+  }
   if (v < 0) out[k++] = '-';
-  while (n > 0) out[k++] = tmp[--n];
+  memcpy(out + k, tmp + n, (size_t)(24 - n));
+  k += 24 - n;
   out[k] = '\0';
   return k;
+}
+
+/*
+** The decimals people write (0.7, 1.25, 0.0015) without printf: the
+** smallest k such that |d| = m / 10^k exactly, for an integer m of at most
+** 15 digits.  m and 10^k are exact doubles and the division is correctly
+** rounded, so the text reads back as d (what the lexer's fast path relies
+** on too); m * 10^-k rounds back from 10^k |d| because the error of that
+** product is below 0.5 for m < 10^15.  Only for 1e-4 <= |d| < 1e15, where
+** %.15g writes fixed notation: any 15-digit decimal survives a round trip
+** through a double (DBL_DIG), so the text is %.15g's, digit for digit.
+** Returns the length, or 0 to leave d to the general path.
+*/
+static int fmt_short_decimal (char *out, double d) {
+  double a = fabs(d), s = 0, m = 0;
+  char digits[24];
+  int k, nd = 0, n = 0, i;
+  long long v;
+  if (!(a >= 1e-4 && a < 1e15)) return 0;
+  for (k = 1; k <= 19; k++) {
+    s = a * POW10[k];
+    if (s >= 1e15) return 0;
+    m = floor(s + 0.5);
+    if (m / POW10[k] == a) break;
+  }
+  if (k > 19) return 0;
+  for (v = (long long)m; v > 0; v /= 10) digits[nd++] = (char)('0' + (int)(v % 10));
+  if (d < 0) out[n++] = '-';
+  if (nd <= k) {                               /* 0.000ddd */
+    out[n++] = '0';
+    out[n++] = '.';
+    for (i = nd; i < k; i++) out[n++] = '0';
+    while (nd > 0) out[n++] = digits[--nd];
+  } else {                                     /* ddd.ddd */
+    for (i = nd; i > k; i--) out[n++] = digits[i - 1];
+    out[n++] = '.';
+    for (i = k; i > 0; i--) out[n++] = digits[i - 1];
+  }
+  out[n] = '\0';
+  return n;
 }
 
 int orc_json_fmt_double (char *out, double d) {
@@ -681,6 +735,7 @@ int orc_json_fmt_double (char *out, double d) {
   }
   if (floor(d) == d && fabs(d) <= 9007199254740992.0)
     return orc_json_fmt_int(out, (long long)d);
+  if ((n = fmt_short_decimal(out, d)) > 0) return n;
   /* 15 digits read back uniquely for normal doubles, so %.15g is already
   ** the shortest when any form of 15 or fewer digits is; subnormals have
   ** fewer digits of precision and start lower (5e-324). */

@@ -34,6 +34,7 @@
 ** between calls in an upvalue and taken out while in use, so a call that
 ** re-enters (from a finalizer) gets a buffer of its own.
 */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,31 +44,19 @@
 #include "compat.h"
 #include "json.h"
 #include "lcore.h"
+#include "ljson.h"
 #include "orc.h"
 
 #define BUFFER_MT "openrouter.json.buffer"
 #define KEEP_BYTES (1024 * 1024)  /* a kept buffer larger than this is freed */
 #define DEFAULT_MAX_BYTES ((size_t)1 << 30)
 
-/* Upvalues of json_encode. */
-#define UV_ARRAY_MT lua_upvalueindex(1)
-#define UV_OBJECT_MT lua_upvalueindex(2)
-#define UV_MARKS lua_upvalueindex(3)
-#define UV_BUFFER lua_upvalueindex(4)
+#define MARKS "openrouter.json.marks"   /* registry: the marks table */
 
 /* What a table's metatable says (marks table values are these numbers). */
 enum { MK_NONE = 0, MK_ARRAY = 1, MK_OBJECT = 2, MK_EMPTY_ARRAY = 3 };
 
-typedef struct Enc {
-  lua_State *L;
-  orc_jbuf *b;
-  const orc_json_hint_class *hint;
-  void *hint_ud;
-  int depth;                 /* containers around the current value */
-  int max_depth;
-  const void *tables[ORC_JSON_MAX_DEPTH + 1];    /* the open tables */
-  orc_json_seg seg[ORC_JSON_MAX_DEPTH + 1];      /* path to the current value */
-} Enc;
+typedef orc_jenc Enc;
 
 static int e_value (Enc *e, int idx);
 
@@ -139,7 +128,13 @@ static int e_nomem (Enc *e, int code) {
 static int e_raw (Enc *e, const char *s, size_t n) {
   int code = orc_jbuf_reserve(e->b, n);
   if (code != ORC_JSON_OK) return e_nomem(e, code);
-  memcpy(e->b->data + e->b->len, s, n);
+  if (n <= 8) {                      /* literals and most numbers: no call */
+    char *out = e->b->data + e->b->len;
+    size_t i;
+    for (i = 0; i < n; i++) out[i] = s[i];
+  } else {
+    memcpy(e->b->data + e->b->len, s, n);
+  }
   e->b->len += n;
   return 0;
 }
@@ -155,11 +150,80 @@ static int e_char_grow (Enc *e, char c) {
 #define e_char(e, c) ((e)->b->len < (e)->b->cap \
   ? ((e)->b->data[(e)->b->len++] = (c), 0) : e_char_grow((e), (c)))
 
-/* The string at idx; what names it in an error ("string", "key"). */
-static int e_string (Enc *e, int idx, const char *what) {
-  size_t len, bad;
-  const char *s = lua_tolstring(e->L, idx, &len);
-  int code = orc_json_put_string(e->b, s, len, &bad);
+/* Bytes a string holds as they are: printable ASCII and DEL, but '"' and '\\'. */
+static const unsigned char PLAIN[256] = {
+#define P16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+  P16(0), P16(0),
+  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,        /* '"' */
+  P16(1), P16(1),
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,        /* '\\' */
+  P16(1), P16(1),
+  P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0)
+#undef P16
+};
+
+#define ONES8 UINT64_C(0x0101010101010101)
+#define HIGHS8 UINT64_C(0x8080808080808080)
+#define ONES4 UINT32_C(0x01010101)
+#define HIGHS4 UINT32_C(0x80808080)
+
+/* Is any of the bytes in v not plain (see PLAIN)?  A borrow can only
+** mark a byte above a marked one, so "any" is exact. */
+static int special8 (uint64_t v) {
+  uint64_t q = v ^ (ONES8 * '"'), b = v ^ (ONES8 * '\\');
+  return ((((q - ONES8) & ~q) | ((b - ONES8) & ~b) | ((v - ONES8 * 0x20) & ~v) | v) &
+          HIGHS8) != 0;
+}
+
+static int special4 (uint32_t v) {
+  uint32_t q = v ^ (ONES4 * '"'), b = v ^ (ONES4 * '\\');
+  return ((((q - ONES4) & ~q) | ((b - ONES4) & ~b) | ((v - ONES4 * 0x20) & ~v) | v) &
+          HIGHS4) != 0;
+}
+
+#define SHORT_STRING 64
+
+/* The string s[0..len); what names it in an error ("string", "key"). */
+static int e_lstring (Enc *e, const char *s, size_t len, const char *what) {
+  size_t bad;
+  int code;
+  /* a short plain string (most keys and values): checked and copied a word
+  ** at a time, the last word overlapping; anything else: the general path */
+  if (len <= SHORT_STRING && e->b->cap - e->b->len >= len + 2) {
+    char *out = e->b->data + e->b->len + 1;
+    size_t i;
+    if (len >= 8) {
+      uint64_t v;
+      for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&v, s + i, 8);
+        if (special8(v)) goto general;
+        memcpy(out + i, &v, 8);
+      }
+      if (i < len) {
+        memcpy(&v, s + len - 8, 8);
+        if (special8(v)) goto general;
+        memcpy(out + len - 8, &v, 8);
+      }
+    } else if (len >= 4) {
+      uint32_t a, b;
+      memcpy(&a, s, 4);
+      memcpy(&b, s + len - 4, 4);
+      if (special4(a) || special4(b)) goto general;
+      memcpy(out, &a, 4);
+      memcpy(out + len - 4, &b, 4);
+    } else {
+      for (i = 0; i < len; i++) {
+        if (!PLAIN[(unsigned char)s[i]]) goto general;
+        out[i] = s[i];
+      }
+    }
+    out[-1] = '"';
+    out[len] = '"';
+    e->b->len += len + 2;
+    return 0;
+  }
+general:
+  code = orc_json_put_string(e->b, s, len, &bad);
   if (code == ORC_JSON_EUTF8) {
     char msg[96];
     snprintf(msg, sizeof msg, "invalid UTF-8 in a %s (byte %lu: 0x%02X)", what,
@@ -168,6 +232,13 @@ static int e_string (Enc *e, int idx, const char *what) {
   }
   if (code != ORC_JSON_OK) return e_nomem(e, code);
   return 0;
+}
+
+/* The string at idx. */
+static int e_string (Enc *e, int idx) {
+  size_t len;
+  const char *s = lua_tolstring(e->L, idx, &len);
+  return e_lstring(e, s, len, "string");
 }
 
 static int e_number (Enc *e, int idx) {
@@ -188,14 +259,15 @@ static int e_number (Enc *e, int idx) {
 /* ---- tables ----------------------------------------------------------- */
 
 /* What the metatable of the table at idx says.  [-0, +0, -] */
-static int e_marker (lua_State *L, int idx) {
+static int e_marker (Enc *e, int idx) {
+  lua_State *L = e->L;
   int kind = MK_NONE;
   if (!lua_getmetatable(L, idx)) return MK_NONE;
-  if (lua_rawequal(L, -1, UV_ARRAY_MT)) kind = MK_ARRAY;
-  else if (lua_rawequal(L, -1, UV_OBJECT_MT)) kind = MK_OBJECT;
+  if (lua_rawequal(L, -1, e->array_mt)) kind = MK_ARRAY;
+  else if (lua_rawequal(L, -1, e->object_mt)) kind = MK_OBJECT;
   else {
     lua_pushvalue(L, -1);
-    lua_rawget(L, UV_MARKS);
+    lua_rawget(L, e->marks);
     if (lua_type(L, -1) == LUA_TNUMBER) {
       kind = (int)lua_tonumber(L, -1);
     } else {
@@ -242,16 +314,20 @@ static void key_text (lua_State *L, int idx, char *out, size_t size) {
   }
 }
 
+/* An array's item: the visitor's, or the plain encoder's.  */
+#define e_item(e, vis, frame, idx) \
+  ((vis) ? (vis)->item((e), (frame), (idx)) : e_value((e), (idx)))
+
 /*
 ** The table at idx as an array of n items.  The common case is one pass:
 ** lua_next hands out 1, 2, ... in order.  Otherwise (items in the hash
 ** part, out of order) the output so far is dropped, every key is checked
 ** to be in 1..n, and the items are written by index.  [-0, +0, m]
 */
-static int e_array (Enc *e, int idx, size_t n) {
+static int e_array (Enc *e, int idx, size_t n, const orc_jvisit *vis, void *frame) {
   lua_State *L = e->L;
   size_t i = 0, mark;
-  int d = e->depth;
+  int d = e->depth, item = lua_gettop(L) + 2;     /* lua_next's value */
   if (e_char(e, '[')) return -1;
   mark = e->b->len;
   e->seg[d].key = NULL;
@@ -265,7 +341,7 @@ static int e_array (Enc *e, int idx, size_t n) {
     if (i > 1 && e_char(e, ',')) return -1;
     e->seg[d].index = i;
     e->depth = d + 1;
-    if (e_value(e, lua_gettop(L))) return -1;
+    if (e_item(e, vis, frame, item)) return -1;
     e->depth = d;
     lua_pop(L, 1);
   }
@@ -303,7 +379,7 @@ slow:
     }
     e->seg[d].index = i;
     e->depth = d + 1;
-    if (e_value(e, lua_gettop(L))) return -1;
+    if (e_item(e, vis, frame, item - 1)) return -1;       /* rawgeti's */
     e->depth = d;
     lua_pop(L, 1);
   }
@@ -314,9 +390,11 @@ slow:
 ** The table at idx as an object.  When `first` is set, lua_next already
 ** left the first key and value on the stack.  [-(first ? 2 : 0), +0, m]
 */
-static int e_object (Enc *e, int idx, int first, int marked) {
+static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *vis,
+                     void *frame) {
   lua_State *L = e->L;
   int d = e->depth, more = first, n = 0;
+  const int key = lua_gettop(L) + (first ? -1 : 1);   /* lua_next's pair */
   if (e_char(e, '{')) return -1;
   if (!more) {
     lua_pushnil(L);
@@ -324,26 +402,32 @@ static int e_object (Enc *e, int idx, int first, int marked) {
   }
   while (more) {
     size_t klen;
-    if (lua_type(L, -2) != LUA_TSTRING) {
-      char key[64], msg[200];
-      key_text(L, -2, key, sizeof key);
-      if (lua_type(L, -2) == LUA_TNUMBER && marked)
+    const char *k;
+    if (lua_type(L, key) != LUA_TSTRING) {
+      char text[64], msg[200];
+      key_text(L, key, text, sizeof text);
+      if (lua_type(L, key) == LUA_TNUMBER && marked)
         snprintf(msg, sizeof msg, "number key %s in a table marked as an "
-                 "object (JSON object keys are strings)", key);
-      else if (lua_type(L, -2) == LUA_TNUMBER)
+                 "object (JSON object keys are strings)", text);
+      else if (lua_type(L, key) == LUA_TNUMBER)
         snprintf(msg, sizeof msg, "table mixes string keys and number keys "
-                 "(key %s), or is a sparse array", key);
+                 "(key %s), or is a sparse array", text);
       else
-        snprintf(msg, sizeof msg, "table key %s cannot be a JSON key", key);
+        snprintf(msg, sizeof msg, "table key %s cannot be a JSON key", text);
       return e_fail(e, d, msg);
     }
-    e->seg[d].key = lua_tolstring(L, -2, &klen);
+    k = lua_tolstring(L, key, &klen);
+    e->seg[d].key = k;
     e->seg[d].klen = klen;
     if (n++ > 0 && e_char(e, ',')) return -1;
-    if (e_string(e, lua_gettop(L) - 1, "key")) return -1;   /* at the object */
-    if (e_char(e, ':')) return -1;
-    e->depth = d + 1;
-    if (e_value(e, lua_gettop(L))) return -1;
+    if (vis) {
+      e->depth = d + 1;
+      if (vis->field(e, frame, key, k, klen)) return -1;
+    } else {
+      if (e_lstring(e, k, klen, "key") || e_char(e, ':')) return -1;   /* at the object */
+      e->depth = d + 1;
+      if (e_value(e, key + 1)) return -1;
+    }
     e->depth = d;
     lua_pop(L, 1);
     more = lua_next(L, idx);
@@ -360,7 +444,12 @@ static int e_empty_is_array (Enc *e) {
   return e->hint->empty_is_array(e->hint_ud, &path) != 0;
 }
 
-static int e_table (Enc *e, int idx) {
+/*
+** The table at idx: its kind from the marker, the length and the first
+** key; a visitor hears of it before anything is written, and chooses for
+** an unmarked empty table (without one, the schema hint does).
+*/
+static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
   lua_State *L = e->L;
   const void *ptr = lua_topointer(L, idx);
   int d = e->depth, i, kind, rc;
@@ -373,25 +462,35 @@ static int e_table (Enc *e, int idx) {
   for (i = 0; i < d; i++)
     if (e->tables[i] == ptr)
       return e_fail(e, d, "a cycle: this table contains itself");
-  if (!lua_checkstack(L, 8))
-    return e_fail(e, d, "nested too deeply for the Lua stack");
+  if (idx + 8 > e->room) {         /* room for this table and its children */
+    if (!lua_checkstack(L, 8 + 32))
+      return e_fail(e, d, "nested too deeply for the Lua stack");
+    e->room = idx + 8 + 32;
+  }
   e->tables[d] = ptr;
-  kind = e_marker(L, idx);
+  kind = e_marker(e, idx);
   n = orc_rawlen(L, idx);
   if (kind == MK_OBJECT) {
-    rc = e_object(e, idx, 0, 1);
+    rc = vis && vis->table(e, frame, idx, ORC_JK_OBJECT, 0) ? -1
+       : e_object(e, idx, 0, 1, vis, frame);
   } else if (kind == MK_ARRAY || n > 0) {
-    rc = e_array(e, idx, n);
+    rc = vis && vis->table(e, frame, idx, ORC_JK_ARRAY, n) ? -1
+       : e_array(e, idx, n, vis, frame);
   } else {
     lua_pushnil(L);
     if (lua_next(L, idx)) {
-      rc = e_object(e, idx, 1, 0);
-    } else if (kind == MK_EMPTY_ARRAY || e_empty_is_array(e)) {
-      rc = e_raw(e, "[]", 2);
+      rc = vis && vis->table(e, frame, idx, ORC_JK_OBJECT, 0) ? -1
+         : e_object(e, idx, 1, 0, vis, frame);
     } else {
-      rc = e_raw(e, "{}", 2);
+      int as;
+      if (kind == MK_EMPTY_ARRAY) as = vis ? vis->table(e, frame, idx, ORC_JK_ARRAY, 0) : 0;
+      else if (vis) as = vis->table(e, frame, idx, ORC_JK_EMPTY, 0);
+      else as = e_empty_is_array(e) ? ORC_JK_ARRAY : ORC_JK_OBJECT;
+      if (kind == MK_EMPTY_ARRAY && as == 0) as = ORC_JK_ARRAY;
+      rc = as < 0 ? -1 : as == ORC_JK_ARRAY ? e_raw(e, "[]", 2) : e_raw(e, "{}", 2);
     }
   }
+  if (rc == 0 && vis) rc = vis->done(e, frame);
   e->depth = d;
   return rc;
 }
@@ -400,17 +499,17 @@ static int e_table (Enc *e, int idx) {
 static int e_value (Enc *e, int idx) {
   lua_State *L = e->L;
   switch (lua_type(L, idx)) {
-    case LUA_TSTRING: return e_string(e, idx, "string");
+    case LUA_TSTRING: return e_string(e, idx);
     case LUA_TNUMBER: return e_number(e, idx);
     case LUA_TBOOLEAN:
       return lua_toboolean(L, idx) ? e_raw(e, "true", 4) : e_raw(e, "false", 5);
-    case LUA_TTABLE: return e_table(e, idx);
+    case LUA_TTABLE: return e_table(e, idx, NULL, NULL);
     case LUA_TNIL: return e_raw(e, "null", 4);
     case LUA_TLIGHTUSERDATA: {
       int kind;
       if (lua_touserdata(L, idx) == NULL) return e_raw(e, "null", 4);
       lua_pushvalue(L, idx);
-      lua_rawget(L, UV_MARKS);
+      lua_rawget(L, e->marks);
       kind = (int)lua_tonumber(L, -1);
       lua_pop(L, 1);
       if (kind == MK_ARRAY) return e_raw(e, "[]", 2);
@@ -426,12 +525,97 @@ static int e_value (Enc *e, int idx) {
   }
 }
 
-/* ---- the buffer userdata ---------------------------------------------- */
+/* ---- the buffer userdata, and what the bindings share ------------------ */
 
 static int buffer_close (lua_State *L) {
   orc_jbuf *b = (orc_jbuf *)luaL_checkudata(L, 1, BUFFER_MT);
   orc_jbuf_free(b);
   return 0;
+}
+
+void orc_jenc_push_upvalues (lua_State *L) {
+  orc_newclass(L, BUFFER_MT, buffer_close);    /* whoever opens first */
+  lua_pop(L, 1);
+  orc_json_marker_mt(L, ORC_JSON_ARRAY_MT, "array");
+  orc_json_marker_mt(L, ORC_JSON_OBJECT_MT, "object");
+  lua_getfield(L, LUA_REGISTRYINDEX, MARKS);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);                     /* metatable or userdata -> kind */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, MARKS);
+  }
+  lua_pushboolean(L, 0);
+}
+
+void orc_jenc_start (orc_jenc *e, lua_State *L, int uv, size_t limit) {
+  const int kept = lua_upvalueindex(uv + 3);
+  orc_jbuf *b;
+  e->L = L;
+  e->hint = NULL;
+  e->hint_ud = NULL;
+  e->array_mt = lua_upvalueindex(uv);
+  e->object_mt = lua_upvalueindex(uv + 1);
+  e->marks = lua_upvalueindex(uv + 2);
+  e->depth = 0;
+  e->max_depth = ORC_JSON_MAX_DEPTH;
+  e->room = 0;
+  lua_pushvalue(L, kept);
+  b = (orc_jbuf *)lua_touserdata(L, -1);
+  if (b == NULL) {
+    lua_pop(L, 1);
+    b = (orc_jbuf *)lua_newuserdata(L, sizeof *b);
+    orc_jbuf_init(b, 0);
+    luaL_setmetatable(L, BUFFER_MT);
+  } else {
+    lua_pushboolean(L, 0);
+    lua_replace(L, kept);
+  }
+  b->len = 0;
+  b->limit = limit;
+  e->b = b;
+}
+
+void orc_jenc_finish (orc_jenc *e, int uv, int buf) {
+  if (e->b->cap > KEEP_BYTES) orc_jbuf_free(e->b);
+  lua_pushvalue(e->L, buf);
+  lua_replace(e->L, lua_upvalueindex(uv + 3));
+}
+
+int orc_jenc_value (orc_jenc *e, int idx) {
+  return e_value(e, idx);
+}
+
+int orc_jenc_key (orc_jenc *e, const char *k, size_t klen) {
+  int rc;
+  e->depth--;                        /* an invalid key: the object's error */
+  rc = e_lstring(e, k, klen, "key") || e_char(e, ':') ? -1 : 0;
+  e->depth++;
+  return rc;
+}
+
+int orc_jenc_raw (orc_jenc *e, const char *s, size_t n) {
+  return e_raw(e, s, n);
+}
+
+int orc_jenc_number (orc_jenc *e, int idx) {
+  return e_number(e, idx);
+}
+
+int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len) {
+  return e_lstring(e, s, len, "string");
+}
+
+int orc_jenc_table (orc_jenc *e, int idx, const orc_jvisit *vis, void *frame) {
+  return e_table(e, idx, vis, frame);
+}
+
+int orc_jenc_fail (orc_jenc *e, int depth, const char *msg) {
+  return e_fail(e, depth, msg);
+}
+
+void orc_jenc_path (orc_jenc *e, int depth) {
+  e_path(e, depth);
 }
 
 /* ---- bindings --------------------------------------------------------- */
@@ -444,21 +628,17 @@ static int buffer_close (lua_State *L) {
 */
 static int ljson_encode (lua_State *L) {
   Enc e;
-  orc_jbuf *b;
-  int rc;
+  const orc_json_hint_class *hint = NULL;
+  void *hint_ud = NULL;
+  int rc, max_depth = ORC_JSON_MAX_DEPTH;
   size_t limit = DEFAULT_MAX_BYTES;
   luaL_checkany(L, 1);
-  e.L = L;
-  e.hint = NULL;
-  e.hint_ud = NULL;
-  e.depth = 0;
-  e.max_depth = ORC_JSON_MAX_DEPTH;
   if (!lua_isnoneornil(L, 2)) {
     if (lua_type(L, 2) != LUA_TUSERDATA || !luaL_getmetafield(L, 2, ORC_JSON_HINT_FIELD) ||
         lua_type(L, -1) != LUA_TLIGHTUSERDATA)
       return luaL_argerror(L, 2, "expected a schema hint (a compiled schema) or nil");
-    e.hint = (const orc_json_hint_class *)lua_touserdata(L, -1);
-    e.hint_ud = lua_touserdata(L, 2);
+    hint = (const orc_json_hint_class *)lua_touserdata(L, -1);
+    hint_ud = lua_touserdata(L, 2);
     lua_pop(L, 1);
   }
   if (!lua_isnoneornil(L, 3)) {
@@ -468,7 +648,7 @@ static int ljson_encode (lua_State *L) {
       lua_Number v = luaL_checknumber(L, -1);
       luaL_argcheck(L, v >= 1 && v <= ORC_JSON_MAX_DEPTH, 3,
                     "max_depth must be 1..1000");
-      e.max_depth = (int)v;
+      max_depth = (int)v;
     }
     lua_getfield(L, 3, "max_bytes");
     if (!lua_isnil(L, -1)) {
@@ -479,32 +659,19 @@ static int ljson_encode (lua_State *L) {
     lua_pop(L, 2);
   }
   lua_settop(L, 3);                     /* the hint stays anchored at 2 */
-  /* Take the kept buffer out (a nested call then makes its own): at 4. */
-  lua_pushvalue(L, UV_BUFFER);
-  b = (orc_jbuf *)lua_touserdata(L, 4);
-  if (b == NULL) {
-    lua_pop(L, 1);
-    b = (orc_jbuf *)lua_newuserdata(L, sizeof *b);
-    orc_jbuf_init(b, 0);
-    luaL_setmetatable(L, BUFFER_MT);
-  } else {
-    lua_pushboolean(L, 0);
-    lua_replace(L, UV_BUFFER);
-  }
-  b->len = 0;
-  b->limit = limit;
-  e.b = b;
+  orc_jenc_start(&e, L, 1, limit);   /* the buffer at 4 */
+  e.hint = hint;
+  e.hint_ud = hint_ud;
+  e.max_depth = max_depth;
   rc = e_value(&e, 1);
-  if (rc == 0 && b->len > limit) rc = e_nomem(&e, ORC_JSON_ETOOBIG);
+  if (rc == 0 && e.b->len > limit) rc = e_nomem(&e, ORC_JSON_ETOOBIG);
   if (rc != 0) {                        /* path and message on the top */
     lua_pushnil(L);
     lua_insert(L, -3);
   } else {
-    lua_pushlstring(L, b->data, b->len);
+    lua_pushlstring(L, e.b->data, e.b->len);
   }
-  if (b->cap > KEEP_BYTES) orc_jbuf_free(b);
-  lua_pushvalue(L, 4);
-  lua_replace(L, UV_BUFFER);
+  orc_jenc_finish(&e, 1, 4);
   return rc == 0 ? 1 : 3;
 }
 
@@ -538,21 +705,16 @@ void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype) {
 }
 
 void orc_open_json_encode (lua_State *L) {
-  orc_newclass(L, BUFFER_MT, buffer_close);
-  lua_pop(L, 1);
-  lua_newtable(L);                             /* marks: metatable -> kind */
-  orc_json_marker_mt(L, ORC_JSON_ARRAY_MT, "array");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -4, "json_array_mt");
-  orc_json_marker_mt(L, ORC_JSON_OBJECT_MT, "object");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -5, "json_object_mt");
-  lua_pushvalue(L, -3);                        /* marks */
-  lua_pushboolean(L, 0);                       /* no kept buffer yet */
+  orc_jenc_push_upvalues(L);                   /* array_mt, object_mt, marks, false */
+  lua_pushvalue(L, -4);
+  lua_setfield(L, -6, "json_array_mt");
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -6, "json_object_mt");
+  lua_pushvalue(L, -2);                        /* marks, for json_marker */
+  lua_pushcclosure(L, ljson_marker, 1);
+  lua_setfield(L, -6, "json_marker");
   lua_pushcclosure(L, ljson_encode, 4);
-  lua_setfield(L, -3, "json_encode");
-  lua_pushcclosure(L, ljson_marker, 1);        /* upvalue: marks */
-  lua_setfield(L, -2, "json_marker");
+  lua_setfield(L, -2, "json_encode");
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "json_null");
 }

@@ -17,6 +17,7 @@
 ** every call, and an abstract value interface puts an indirect call (and
 ** still a lua_State) behind every access.
 **
+**   schema_encode.c   the encoding pass: validate and write JSON in one walk
 ** The validator userdata holds an orc_schema; its user value is the table
 ** of key anchors the boolean pass's caches use (struct orc_pcache).
 */
@@ -104,6 +105,120 @@ static int lschema_validate (lua_State *L) {
   return 2;
 }
 
+/*
+** Push { { path = root .. path, message = msg } }, path being the first
+** depth segments of e's.  [-0, +1, m]
+*/
+static void push_one_error (lua_State *L, orc_jenc *e, int depth, const char *root,
+                            size_t rootlen, const char *msg) {
+  const char *p;
+  size_t plen;
+  lua_createtable(L, 1, 0);
+  lua_createtable(L, 0, 2);
+  orc_jenc_path(e, depth);
+  p = lua_tolstring(L, -1, &plen);
+  lua_pushlstring(L, root, rootlen);
+  if (rootlen > 0 && plen > 0 && p[0] != '[') lua_pushliteral(L, ".");
+  else lua_pushliteral(L, "");
+  lua_pushvalue(L, -3);
+  lua_concat(L, 3);
+  lua_setfield(L, -3, "path");
+  lua_pop(L, 1);
+  lua_pushstring(L, msg);
+  lua_setfield(L, -2, "message");
+  lua_rawseti(L, -2, 1);
+}
+
+#define DEFAULT_MAX_BYTES ((size_t)1 << 30)
+
+/*
+** v:encode(value [, opts]) -> text | nil, errors.  [-0, +1|2, m]
+** Validate value and write it as JSON in one walk: what was validated is
+** what the text says, and the schema decides whether an empty table is []
+** or {} (schema_encode.c).  errors as validate's, also for a value that
+** cannot be JSON (invalid UTF-8, NaN, a function, a cycle ...): one error
+** with its path.  opts: root (path prefix, as validate's), check = false
+** (validate nothing, only let the schema shape the empty tables),
+** two_walks = true (the reference: the boolean pass, then the encoder with
+** the schema as its hint; the same result, slower).
+*/
+static int lschema_encode (lua_State *L) {
+  orc_schema *s = (orc_schema *)lua_touserdata(L, 1);
+  orc_jenc e;
+  orc_vstate c;
+  orc_swhy why;
+  const char *root = "";
+  size_t rootlen = 0;
+  int check = 1, two = 0, rc;
+  luaL_checkany(L, 2);
+  lua_settop(L, 3);
+  if (s == NULL || !lua_getmetatable(L, 1) ||
+      !lua_rawequal(L, -1, lua_upvalueindex(1)))
+    luaL_checkudata(L, 1, SCHEMA_MT);
+  luaL_argcheck(L, s->root != NULL, 1, "validator has been freed");
+  lua_settop(L, 3);
+  if (!lua_isnil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_getfield(L, 3, "root");
+    if (!lua_isnil(L, -1)) root = luaL_checklstring(L, -1, &rootlen);
+    lua_getfield(L, 3, "check");
+    check = lua_isnil(L, -1) || lua_toboolean(L, -1);
+    lua_getfield(L, 3, "two_walks");
+    two = lua_toboolean(L, -1);
+    lua_pop(L, 2);                       /* root stays anchored at 4 */
+  }
+  lua_settop(L, 4);                      /* 4: root, or anything */
+  orc_getuservalue(L, 1);                /* 5: the key anchors */
+  orc_jenc_start(&e, L, 2, DEFAULT_MAX_BYTES);   /* 6: the buffer */
+  lua_pushvalue(L, 2);                   /* 7: the value, on the top */
+  c.L = L;
+  c.anchors = 5;
+  c.depth = 0;
+  c.calls = 0;
+  c.steps = 0;
+  c.deep = 0;
+  c.top = 7;
+  c.room = 7;
+  rc = two ? orc_schema_encode_ref(&e, &c, s->root, check, 7, &why)
+           : orc_schema_encode(&e, &c, s->root, check, 7, &why);
+  if (rc == 0 && e.b->len > e.b->limit) {
+    rc = orc_jenc_fail(&e, 0, "JSON text longer than 2^30 bytes");
+    why.failed = 0;
+  }
+  if (rc == 0) {
+    lua_pushlstring(L, e.b->data, e.b->len);
+    orc_jenc_finish(&e, 2, 6);
+    return 1;
+  }
+  orc_jenc_finish(&e, 2, 6);
+  if (why.failed) {
+    lua_settop(L, 7);
+    c.top = 7;
+    c.room = 7;
+    if (orc_report(&c, s->root, 7, root, rootlen) == 0) {
+      lua_pop(L, 1);                     /* a rule only this walk applies */
+      push_one_error(L, &e, why.depth, root, rootlen, why.msg);
+    }
+  } else {                               /* the encoder's path and message */
+    int top = lua_gettop(L);
+    size_t plen;
+    const char *p = lua_tolstring(L, top - 1, &plen);
+    lua_createtable(L, 1, 0);
+    lua_createtable(L, 0, 2);
+    lua_pushlstring(L, root, rootlen);
+    lua_pushstring(L, rootlen > 0 && plen > 0 && p[0] != '[' ? "." : "");
+    lua_pushvalue(L, top - 1);
+    lua_concat(L, 3);
+    lua_setfield(L, -2, "path");
+    lua_pushvalue(L, top);
+    lua_setfield(L, -2, "message");
+    lua_rawseti(L, -2, 1);
+  }
+  lua_pushnil(L);
+  lua_insert(L, -2);
+  return 2;
+}
+
 /* tostring(v): "openrouter.schema (N nodes, M bytes): 0x...".  [-0, +1, m] */
 static int lschema_tostring (lua_State *L) {
   orc_schema *s = (orc_schema *)luaL_checkudata(L, 1, SCHEMA_MT);
@@ -120,6 +235,10 @@ void orc_open_schema (lua_State *L) {
   lua_newtable(L);
   lua_pushvalue(L, -2);
   luaL_setfuncs(L, methods, 1);
+  lua_pushvalue(L, -2);                  /* the metatable, then the encoder's */
+  orc_jenc_push_upvalues(L);
+  lua_pushcclosure(L, lschema_encode, 5);
+  lua_setfield(L, -2, "encode");
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, lschema_tostring);
   lua_setfield(L, -2, "__tostring");

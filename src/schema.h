@@ -104,6 +104,8 @@ typedef struct orc_node orc_node;
 typedef struct orc_prop {
   const char *name;
   size_t len;
+  const char *json;        /* "name": as JSON text, or NULL (it needs escaping) */
+  size_t jlen;
   uint32_t hash;
   orc_node *schema;        /* properties[name], or NULL */
   int declared;            /* named in `properties` */
@@ -124,6 +126,22 @@ typedef struct orc_dep {
   size_t n;
   orc_node *schema;        /* schema form */
 } orc_dep;
+
+/*
+** A discriminated union spelled as a chain of if/then/else on one field,
+** each `if` exactly {required: [tag], properties: {tag: {const: "v"}}}:
+** found at compile time, so that an object's branch is one lookup of its
+** tag instead of one `if` after the other.  The branch of an object is
+** then_[i] for the first vals[i] its tag equals, else else_.
+*/
+typedef struct orc_disc {
+  const orc_prop *tag;     /* the first `if`'s property: name, anchor */
+  size_t n;
+  const char **vals;
+  size_t *lens;
+  orc_node **then_;        /* NULL: no then */
+  orc_node *else_;         /* NULL: no else */
+} orc_disc;
 
 struct orc_node {
   uint32_t has;            /* ORC_K_* */
@@ -161,6 +179,7 @@ struct orc_node {
   orc_node **all_of, **any_of, **one_of;
   size_t nall_of, nany_of, none_of;
   orc_node *not_, *if_, *then_, *else_;
+  orc_disc *disc;          /* if/then/else as a discriminated union, or NULL */
   /* values */
   orc_jval *enums;
   size_t nenums;

@@ -39,14 +39,9 @@
 #include "schema_int.h"
 #include "orc.h"
 
-static uint32_t addr_hash (const char *s) {
-  uint64_t a = (uint64_t)(uintptr_t)s;
-  return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
-}
-
-#define FV_NUM  1u             /* fval.d is set */
-#define FV_STR  2u             /* fval.s, fval.len are set */
-#define FV_KIND 4u             /* fval.kind, fval.n are set */
+#define FV_NUM  ORC_FV_NUM
+#define FV_STR  ORC_FV_STR
+#define FV_KIND ORC_FV_KIND
 #define ROOM_CHUNK 32          /* slots reserved at a time */
 
 #if defined(__GNUC__)
@@ -55,16 +50,7 @@ static uint32_t addr_hash (const char *s) {
 #define NOINLINE
 #endif
 
-typedef struct fval {
-  int idx;                     /* absolute stack index */
-  int t;                       /* lua_type */
-  unsigned known;              /* FV_* */
-  int kind;                    /* ORC_TK_* of a table */
-  size_t n;                    /* its length or key count */
-  lua_Number d;
-  const char *s;
-  size_t len;
-} fval;
+typedef orc_fval fval;
 
 static int ck_keywords (orc_vstate *c, const orc_node *n, fval *v);
 
@@ -228,7 +214,7 @@ static NOINLINE const orc_prop *ck_prop_miss (orc_vstate *c, const orc_node *n,
     memset(pc->slot, 0, ((size_t)pc->mask + 1) * sizeof(orc_pslot));
     pc->used = 0;
   }
-  i = addr_hash(key) & pc->mask;
+  i = orc_addr_hash(key) & pc->mask;
   while (pc->slot[i].key != NULL) i = (i + 1) & pc->mask;
   CK_ROOM(c, 1);
   lua_pushvalue(L, kidx);
@@ -242,13 +228,8 @@ static NOINLINE const orc_prop *ck_prop_miss (orc_vstate *c, const orc_node *n,
 /* The property named by the key string at kidx, or NULL. */
 static const orc_prop *ck_prop (orc_vstate *c, const orc_node *n, const char *key,
                                size_t klen, int kidx) {
-  const struct orc_pcache *pc = n->pcache;
-  uint32_t i = addr_hash(key) & pc->mask;
-  while (pc->slot[i].key != NULL) {
-    if (pc->slot[i].key == key)
-      return pc->slot[i].prop != ORC_P_NONE ? &n->props[pc->slot[i].prop] : NULL;
-    i = (i + 1) & pc->mask;
-  }
+  const orc_prop *p;
+  if (orc_pcache_get(n, key, &p)) return p;
   return ck_prop_miss(c, n, key, klen, kidx);
 }
 
@@ -356,7 +337,8 @@ static int ck_object (orc_vstate *c, const orc_node *n, fval *v) {
   c->top = top;
   lua_settop(L, top);
   if (r) return ORC_V_FAIL;
-  ck_kind(v, count ? ORC_TK_OBJECT : ORC_TK_EMPTY, count);
+  if (!(v->known & FV_KIND))         /* an empty table known as an object stays one */
+    ck_kind(v, count ? ORC_TK_OBJECT : ORC_TK_EMPTY, count);
   if (seen < n->nrequired) return ORC_V_FAIL;
   if ((has & ORC_K_MINPROPS) && count < n->min_props) return ORC_V_FAIL;
   if ((has & ORC_K_MAXPROPS) && count > n->max_props) return ORC_V_FAIL;
@@ -593,6 +575,17 @@ static NOINLINE int ck_keywords (orc_vstate *c, const orc_node *n, fval *v) {
   if (has & (ORC_K_ALLOF | ORC_K_ANYOF | ORC_K_ONEOF | ORC_K_NOT | ORC_K_IF))
     return ck_combine(c, n, v);
   return ORC_V_OK;
+}
+
+/* See schema_int.h.  [-0, +0, m] */
+int orc_check_fval (orc_vstate *c, const orc_node *n, orc_fval *v) {
+  return ck_node(c, n, v);
+}
+
+/* See schema_int.h.  [-0, +0, m] */
+const orc_prop *orc_check_prop (orc_vstate *c, const orc_node *n, const char *key,
+                                size_t klen, int kidx) {
+  return ck_prop(c, n, key, klen, kidx);
 }
 
 /* See schema_int.h.  [-0, +0, m] */

@@ -178,6 +178,50 @@ static void c_lookup_plan (orc_node *n) {
       n->nlookup++;
 }
 
+/* The tag of an `if` that is {required: [tag], properties: {tag: {const:
+** "v"}}} and nothing else, or NULL. */
+static const orc_prop *c_disc_if (const orc_node *i) {
+  const orc_prop *p;
+  if (i == NULL || i->has != ORC_K_PROPS || i->nprops != 1 || i->nrequired != 1 ||
+      i->ndeps != 0)
+    return NULL;
+  p = &i->props[0];
+  if (!p->declared || !p->required || p->schema->has != ORC_K_CONST ||
+      p->schema->const_->kind != ORC_J_STR)
+    return NULL;
+  return p;
+}
+
+/* n's if/then/else chain as a discriminated union (orc_disc), when it is
+** one: each `else` down the chain has only if/then/else, on the same tag. */
+static void c_disc (cstate *cs, orc_node *n) {
+  const orc_prop *tag = c_disc_if(n->if_), *p;
+  const orc_node *m;
+  orc_disc *d;
+  size_t k = 0;
+  if (tag == NULL) return;
+  for (m = n; ; m = m->else_) {
+    k++;
+    if (m->else_ == NULL || m->else_->has != ORC_K_IF) break;
+    p = c_disc_if(m->else_->if_);
+    if (p == NULL || p->len != tag->len || memcmp(p->name, tag->name, tag->len) != 0) break;
+  }
+  d = (orc_disc *)c_alloc(cs, sizeof *d);
+  d->tag = tag;
+  d->n = k;
+  d->vals = (const char **)c_alloc(cs, k * sizeof(const char *));
+  d->lens = (size_t *)c_alloc(cs, k * sizeof(size_t));
+  d->then_ = (orc_node **)c_alloc(cs, k * sizeof(orc_node *));
+  for (m = n, k = 0; k < d->n; m = m->else_, k++) {
+    const orc_jval *j = c_disc_if(m->if_)->schema->const_;
+    d->vals[k] = j->s;
+    d->lens[k] = j->len;
+    d->then_[k] = m->then_;
+    d->else_ = m->else_;
+  }
+  n->disc = d;
+}
+
 /* The kinds of Lua value (a bit per lua_type) n accepts or rejects on
 ** sight, whatever the value: the boolean pass (ck_node) then needs nothing else. */
 static void c_quick (orc_node *n) {
@@ -300,6 +344,18 @@ static orc_prop *c_prop (cstate *cs, orc_node *n, size_t cap, int keyidx) {
   if (n->nprops == cap) luaL_error(cs->L, "internal error: property table");
   n->props[n->nprops].name = c_strdup(cs, s, len);
   n->props[n->nprops].len = len;
+  for (k = 0; k < len; k++)          /* "name": for the encoding pass */
+    if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
+      break;
+  if (k == len) {
+    char *j = (char *)c_alloc(cs, len + 3);
+    j[0] = '"';
+    memcpy(j + 1, s, len);
+    j[len + 1] = '"';
+    j[len + 2] = ':';
+    n->props[n->nprops].json = j;
+    n->props[n->nprops].jlen = len + 3;
+  }
   n->props[n->nprops].hash = orc_hash(s, len);
   n->props[n->nprops].dep = -1;
   return &n->props[n->nprops++];
@@ -717,6 +773,7 @@ static orc_node *c_node (cstate *cs, int idx, int base, const char *where) {
   }
   c_quick(n);
   c_lookup_plan(n);
+  if (n->has & ORC_K_IF) c_disc(cs, n);
   cs->depth--;
   lua_settop(L, top);
   return n;

@@ -18,6 +18,7 @@
 
 #include "lua.h"
 
+#include "ljson.h"
 #include "schema.h"
 
 /* The limits of one validation.  The fuzzer builds with lower ones
@@ -68,6 +69,26 @@ struct orc_pcache {
   int base;                    /* slot i's anchor: uservalue[base + i + 1] */
   orc_pslot slot[];
 };
+
+static inline uint32_t orc_addr_hash (const char *s) {
+  uint64_t a = (uint64_t)(uintptr_t)s;
+  return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
+}
+
+/* The property n's key cache holds for the key string at address key:
+** 1 and *p (NULL: no property of n), or 0 when the key is not cached. */
+static inline int orc_pcache_get (const orc_node *n, const char *key, const orc_prop **p) {
+  const struct orc_pcache *pc = n->pcache;
+  uint32_t i = orc_addr_hash(key) & pc->mask;
+  while (pc->slot[i].key != NULL) {
+    if (pc->slot[i].key == key) {
+      *p = pc->slot[i].prop != ORC_P_NONE ? &n->props[pc->slot[i].prop] : NULL;
+      return 1;
+    }
+    i = (i + 1) & pc->mask;
+  }
+  return 0;
+}
 
 /* ---- the JSON view of Lua values (schema_value.c) ---------------------- */
 
@@ -131,6 +152,26 @@ typedef struct orc_vstate {
 } orc_vstate;
 
 /*
+** What the boolean pass knows of one value, shared by every subschema
+** applied to it (allOf, anyOf, if/then ...): each fact is read from Lua
+** once.  Start with idx, t (lua_type) and known = 0.
+*/
+#define ORC_FV_NUM  1u             /* d is set */
+#define ORC_FV_STR  2u             /* s, len are set */
+#define ORC_FV_KIND 4u             /* kind, n are set */
+
+typedef struct orc_fval {
+  int idx;                     /* absolute stack index */
+  int t;                       /* lua_type */
+  unsigned known;              /* ORC_FV_* */
+  int kind;                    /* ORC_TK_* of a table */
+  size_t n;                    /* its length or key count */
+  lua_Number d;
+  const char *s;
+  size_t len;
+} orc_fval;
+
+/*
 ** The boolean pass (schema_check.c): does the value at absolute index idx
 ** match n?  ORC_V_OK or ORC_V_FAIL, allocating nothing, stopping at the
 ** first failure.  c->top must be the stack top and c->room an index up to
@@ -139,6 +180,14 @@ typedef struct orc_vstate {
 ** [-0, +0, m]
 */
 int orc_check (orc_vstate *c, const orc_node *n, int idx);
+/* The same on a value described by v (which it fills in as it learns).
+** c->top and c->room as for orc_check.  [-0, +0, m] */
+int orc_check_fval (orc_vstate *c, const orc_node *n, orc_fval *v);
+/* The property of n (n->nprops > 0) named by the key string at kidx
+** (key, klen: its bytes), or NULL; through n's key cache, anchoring the
+** key there.  c->top must be the stack top.  [-0, +0, m] */
+const orc_prop *orc_check_prop (orc_vstate *c, const orc_node *n, const char *key,
+                                size_t klen, int kidx);
 
 /*
 ** The collecting pass (schema_report.c): push the list of every failure of
@@ -148,5 +197,33 @@ int orc_check (orc_vstate *c, const orc_node *n, int idx);
 */
 int orc_report (orc_vstate *c, const orc_node *n, int idx, const char *root,
                 size_t rootlen);
+
+/* ---- validating and encoding in one walk (schema_encode.c) -------------- */
+
+/* Why the encoding pass said no, when the value does not match. */
+typedef struct orc_swhy {
+  int failed;                  /* the value does not match the schema */
+  int depth;                   /* path segments of e where it was found */
+  char msg[128];
+} orc_swhy;
+
+/*
+** Validate the value at idx (the stack top) against n and write it as
+** JSON into e's buffer, in one walk (e from orc_jenc_start; c as for
+** orc_check, counters zero).  check = 0: validate nothing, only let the
+** schema choose [] or {} for the empty tables.  Returns 0, or -1 with
+** either why->failed set (the value does not match; nothing pushed: run
+** the collecting pass for the reasons) or the encoder's path and message
+** pushed (the value cannot be JSON).  [-0, +0|2, m]
+*/
+int orc_schema_encode (orc_jenc *e, orc_vstate *c, const orc_node *n, int check,
+                       int idx, orc_swhy *why);
+/*
+** The same result in two walks, the reference for tests and the fuzzer:
+** the boolean pass (when check), then the plain encoder with the schema
+** as its hint for empty tables.  [-0, +0|2, m]
+*/
+int orc_schema_encode_ref (orc_jenc *e, orc_vstate *c, const orc_node *n, int check,
+                           int idx, orc_swhy *why);
 
 #endif

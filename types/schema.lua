@@ -23,6 +23,16 @@ local Validator = {}
 ---@return openrouter.SchemaError[]|nil errors
 function Validator:validate(value, root) end
 
+---Validate `value` and write it as JSON in one walk (the schema shapes
+---unmarked empty tables: `[]` where only an array fits): the JSON text, or
+---nil and every error (paths prefixed with `opts.root`).  `opts.check =
+---false` only shapes and encodes.
+---@param value any
+---@param opts? { root?: string, check?: boolean }
+---@return string|nil json
+---@return openrouter.SchemaError[]|nil errors
+function Validator:encode(value, opts) end
+
 ---require("openrouter.schema").
 ---@class openrouter.schema
 local schema = {}

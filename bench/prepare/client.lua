@@ -1,47 +1,36 @@
---- Request preparation on this client: validate + encode one value, as
--- client:chat() / client:stream() do before sending.
+--- Request preparation on this client: validate + encode one value, the way
+-- client:chat() / client:stream() make a request body.
 --
 --   lua bench/prepare/client.lua ITERS RUNS
 --
--- Prints RESULT case=request|provider ns= wall_ns= encoder= : nanoseconds of
--- CPU (os.clock: robust on a loaded machine) per validate + encode, the
--- median of RUNS runs of ITERS calls each; wall_ns the same in wall time.
--- validate: openrouter.validate_request / validate_provider (public).
--- encode: openrouter.json.encode when that module exists (the C codec),
--- else lua-cjson's encode, which the client uses today.
+-- Prints RESULT case=request|provider ns= wall_ns= path= : nanoseconds of
+-- CPU (os.clock: robust on a loaded machine) per call, the median of RUNS
+-- runs of ITERS calls each; wall_ns the same in wall time.  The path is the
+-- client's own: openrouter.validate.prepare (the body of client:chat) and
+-- prepare_provider (a provider object alone), which validate and encode in
+-- one walk (src/schema_encode.c).  Each first shows it is live: an invalid
+-- value fails, and the text is what the codec writes for the value.
 local uv = require("luv")
-local openrouter = require("openrouter")
 local B = require("benchlib")
 local values = require("prepare.values")
+local validate = require("openrouter.validate")
+local json = require("openrouter.json")
 
 local iters, runs = tonumber(arg[1]) or 100000, tonumber(arg[2]) or 5
 
-local function encoder()
-  local ok, json = pcall(require, "openrouter.json")
-  if ok and type(json) == "table" and type(json.encode) == "function" then
-    return json.encode, "openrouter.json"
-  end
-  if not ok and not tostring(json):find("not found", 1, true) then error(json, 0) end
-  return require("cjson").encode, "cjson"
-end
-local encode, encoder_name = encoder()
-
 -- the schemas are live: an invalid value fails
-assert(not openrouter.validate_provider{ sort = "cheapest" })
-assert(not openrouter.validate_request{ model = "gpt-4o", messages = {} })
+assert(not validate.prepare_provider{ sort = "cheapest" })
+assert(not validate.prepare{ model = "gpt-4o", messages = {} })
 
 local cases = {
-  { "request", openrouter.validate_request, values.request },
-  { "provider", openrouter.validate_provider, values.provider },
+  { "request", validate.prepare, values.request },
+  { "provider", validate.prepare_provider, values.provider },
 }
 
 for _, c in ipairs(cases) do
-  local name, validate, value = c[1], c[2], c[3]
-  local function prepare(v)
-    assert(validate(v))
-    return encode(v)
-  end
-  assert(#prepare(value) > 10)
+  local name, prepare, value = c[1], c[2], c[3]
+  local body = assert(prepare(value))
+  assert(#body == #assert(json.encode(value)), "the body is the value's JSON")
   for _ = 1, math.floor(iters / 10) do prepare(value) end    -- warm up
   local ns, wall = {}, {}
   for r = 1, runs do
@@ -50,5 +39,5 @@ for _, c in ipairs(cases) do
     ns[r] = (os.clock() - c0) * 1e9 / iters
     wall[r] = (uv.hrtime() - t0) / iters
   end
-  B.result{ case = name, ns = B.median(ns), wall_ns = B.median(wall), encoder = encoder_name }
+  B.result{ case = name, ns = B.median(ns), wall_ns = B.median(wall), path = "validate.prepare" }
 end

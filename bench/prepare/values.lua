@@ -26,6 +26,5 @@ return {
     preferred_min_throughput = { p50 = 100, p90 = 50 },
     preferred_max_latency = { p50 = 2, p99 = 10 },
     max_price = { prompt = 1, completion = 2, request = 0, image = "0.5", audio = 0 },
-    experimental = {},
   },
 }

@@ -205,6 +205,7 @@ M.CALL = {
   validate = M.boolean,
   max_retries = M.integer(0),
   _token = M.table,               -- internal: the cancel token of a callback-style chat
+  _body = M.string,               -- internal: the body a callback-style chat prepared once
 }
 
 --- The opts of chat() and stream() only, on top of M.CALL.

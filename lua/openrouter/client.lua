@@ -6,7 +6,7 @@
 -- (openrouter.callbacks).
 
 local core = require("openrouter.core")
-local cjson = require("cjson")
+local json = require("openrouter.json")
 local errors = require("openrouter.errors")
 local http_errors = require("openrouter.http_errors")
 local retry = require("openrouter.retry")
@@ -18,8 +18,6 @@ local tool_mod = require("openrouter.tool")             -- hook: tool runs
 local structured = require("openrouter.structured")     -- hook: structured outputs
 local checks = require("openrouter.checks")
 local responses = require("openrouter.responses")       -- the Responses API
-
-local json = cjson.new()
 
 local M = {}
 
@@ -285,8 +283,8 @@ local function json_response(req, out)
   local e = http_errors.response(req, out)
   if e then return nil, e end
   local raw = req:body()
-  local ok, doc = pcall(json.decode, raw)
-  if not ok or type(doc) ~= "table" then return nil, http_errors.not_json(req, out, raw) end
+  local doc = json.decode(raw)
+  if type(doc) ~= "table" then return nil, http_errors.not_json(req, out, raw) end
   if type(doc.error) == "table" then return nil, http_errors.api(req, out, doc, raw) end
   return doc
 end
@@ -317,18 +315,8 @@ function Client:_json(method, path, body, opts)
   end
 end
 
-local function encode(tbl)
-  local ok, body = pcall(json.encode, tbl)
-  if not ok then
-    return nil, errors.validation({ { path = "", message = "cannot encode as JSON: " .. tostring(body) } },
-      "invalid request")
-  end
-  return body
-end
-
--- BEGIN cycle check.  DELETE this block (and its two calls: check_request,
--- post_json) when the C JSON codec replaces lua-cjson: the codec reports a
--- cycle with its path.  lua-cjson only says "excessive nesting (1001)".
+-- Cycles: the encoder stops at the first table it meets again; this walk,
+-- run only then, names where the cycle closes and what it refers back to.
 local function key_path(prefix, k)
   if type(k) == "number" then return prefix .. "[" .. tostring(k) .. "]" end
   if type(k) == "string" and k:match("^[%a_][%w_]*$") then
@@ -364,22 +352,31 @@ local function find_cycle(t)
   local e = walk(t, "", 0)
   return e and errors.validation({ e }, "invalid request") or nil
 end
--- END cycle check.
 
-local function check_request(self, req, opts, fname)
+-- An encoding failure caused by a cycle gets find_cycle's error.
+local function cycle_or(req, err)
+  local first = err and type(err.errors) == "table" and err.errors[1]
+  if first and tostring(first.message):find("cycl") then return find_cycle(req) or err end
+  return err
+end
+
+-- Check the request, then (unless `bodyless`) make the body: validated
+-- unless `validate` is off, and encoded as JSON in the same walk, the schema
+-- shaping empty tables (openrouter.validate.prepare).  Returns opts and the
+-- body, or nil and a validation error (nothing is sent).  `opts` were
+-- checked by the public method (checks.call).
+local function check_request(self, req, opts, fname, bodyless)
   if type(req) ~= "table" then
     checks.raise("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")")
   end
-  local cycle = find_cycle(req)
-  if cycle then return nil, cycle end
+  opts = opts or {}
+  if bodyless then return opts end
+  if opts._body then return opts, opts._body end          -- prepared by a callback-style call
   local validate = opts.validate
   if validate == nil then validate = self.validate end
-  if validate then
-    local v = require("openrouter.validate")
-    local ok, list = v.validate_request(req)
-    if not ok then return nil, errors.validation(list) end
-  end
-  return opts
+  local body, err = require("openrouter.validate").prepare(req, validate ~= false)
+  if not body then return nil, cycle_or(req, err) end
+  return opts, body
 end
 
 -------------------------------------------------------------- public API
@@ -404,26 +401,24 @@ function Client:chat(req, opts)
       if not s then return nil, err end
       return callbacks.stream(self, s, cbs)
     end
-    local o, err = check_request(self, req, plain, "chat")
-    if not o then return nil, err end
+    local o, body = check_request(self, req, plain, "chat")
+    if not o then return nil, body end
     local t = {}
     for k, v in pairs(o) do t[k] = v end
-    t.validate = false
+    t._body = body
     return callbacks.chat(self, req, t, cbs)
   end
-  local o, err = check_request(self, req, opts, "chat")
-  if not o then return nil, err end
+  local o, body = check_request(self, req, opts, "chat", req.stream)
+  if not o then return nil, body end
   self._loop.check(self)
+  local err
   if req.stream then
     local s
     s, err = self:stream(req, { headers = o.headers, timeout = o.timeout, limits = o.limits,
-                                validate = false, max_retries = o.max_retries })
+                                validate = o.validate, max_retries = o.max_retries })
     if not s then return nil, err end
     return s:result()
   end
-  local body
-  body, err = encode(req)
-  if not body then return nil, err end
   local res
   res, err = self:_json("POST", "/chat/completions", body, o)
   if not res then return nil, err end
@@ -449,14 +444,13 @@ function Client:stream(req, opts)
     if not s then return nil, err end
     return callbacks.stream(self, s, cbs)
   end
-  local o, err = check_request(self, req, opts, "stream")
-  if not o then return nil, err end
+  if type(req) ~= "table" then error("client:stream: request must be a table", 2) end
   local t = {}
   for k, v in pairs(req) do t[k] = v end
   t.stream = true
-  local body
-  body, err = encode(t)
-  if not body then return nil, err end
+  local o, body = check_request(self, t, opts, "stream")
+  if not o then return nil, body end
+  local err
   local function restart()
     return start(self, "POST", "/chat/completions", body, true, o)
   end
@@ -620,8 +614,8 @@ function Client:request(method, path, params)
   if qs ~= "" and path:find("?", 1, true) then qs = "&" .. qs:sub(2) end
   local err
   if type(body) == "table" then
-    body, err = encode(body)
-    if not body then return nil, err end
+    body, err = json.encode(body)
+    if not body then return nil, cycle_or(params.body, err) end
   elseif body == nil and method ~= "GET" and method ~= "DELETE" then
     body = ""                                     -- a POST with no body: Content-Length: 0
   end
@@ -647,27 +641,31 @@ function Client:credits(opts)
   return self:_json("GET", "/credits", nil, opts)
 end
 
-local function post_json(self, path, req, opts, fname)
+-- encode: a function of req -> body | nil, err.
+local function post_json(self, path, req, opts, fname, encode)
   if type(req) ~= "table" then
     checks.raise("client:" .. fname .. ": request must be a table (" .. checks.got(req) .. ")")
   end
   opts = checks.call(opts, fname, false, 3)
-  local cycle = find_cycle(req)
-  if cycle then return nil, cycle end
   local body, err = encode(req)
-  if not body then return nil, err end
+  if not body then return nil, cycle_or(req, err) end
   return self:_json("POST", path, body, opts)
 end
 
 --- Legacy text completions (POST /completions).
 function Client:completions(req, opts)
-  local res, err = post_json(self, "/completions", req, opts, "completions")
+  local res, err = post_json(self, "/completions", req, opts, "completions", json.encode)
   return res, err
+end
+
+-- The embeddings schema shapes empty tables; it does not validate (it never did).
+local function embeddings_body(req)
+  return require("openrouter.validate").prepare_embeddings(req, false)
 end
 
 --- Embeddings (POST /embeddings).
 function Client:embeddings(req, opts)
-  local res, err = post_json(self, "/embeddings", req, opts, "embeddings")
+  local res, err = post_json(self, "/embeddings", req, opts, "embeddings", embeddings_body)
   return res, err
 end
 

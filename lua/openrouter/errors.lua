@@ -8,8 +8,6 @@
 -- Building them from HTTP responses and transfers is openrouter.http_errors'
 -- job.
 
-local cjson = require("cjson")
-
 local M = {}
 
 ---@class openrouter.Error
@@ -44,8 +42,7 @@ local function upstream(meta)
   local name = type(meta.provider_name) == "string" and meta.provider_name or nil
   local raw = meta.raw
   if type(raw) == "table" then
-    local ok, s = pcall(cjson.encode, raw)
-    raw = ok and s or nil
+    raw = require("openrouter.json").encode(raw)
   elseif type(raw) ~= "string" then
     raw = nil
   end

@@ -7,11 +7,10 @@
 -- req:outcome(), the table read once at the end of a transfer.  Functions
 -- for the middle of a stream take `req` alone.
 
-local cjson = require("cjson")
 local errors = require("openrouter.errors")
+local json = require("openrouter.json")
 
-local json = cjson.new()
-local null = cjson.null
+local null = json.null
 
 local M = {}
 
@@ -86,8 +85,8 @@ function M.decorate(e, req, out)
   return e
 end
 
--- lua-cjson decodes every number as a float (400.0 on 5.3 and 5.4): an
--- integral code or status becomes an integer, as OpenRouter sends it.
+-- An integral code or status is an integer, as OpenRouter sends it (the
+-- decoder keeps integers; a float from elsewhere, 400.0, becomes one too).
 local tointeger = rawget(math, "tointeger")   -- 5.3+
 local function integral(v)
   if tointeger and type(v) == "number" then return tointeger(v) or v end
@@ -138,9 +137,9 @@ end
 function M.http(req, out)
   local status = out.status
   local body = req:body()
-  local ok, doc = pcall(json.decode, body)
+  local doc = json.decode(body)
   local e = { kind = "http", status = status, body = body }
-  local eb = ok and type(doc) == "table" and type(doc.error) == "table" and doc.error or nil
+  local eb = type(doc) == "table" and type(doc.error) == "table" and doc.error or nil
   if eb then
     error_body(e, eb, doc, "HTTP " .. status)
     local av = eb.availability or (e.metadata and e.metadata.availability)

@@ -15,7 +15,9 @@
 -- Encoding: a table with keys 1..n is an array, one with string keys an
 -- object; an empty table is {} unless marked with json.array (or decoded
 -- from [], or carrying cjson's array_mt / empty_array_mt where the
--- installed lua-cjson has them).  Integers exact; other numbers in the
+-- installed lua-cjson has them).  Request bodies are written with the
+-- request schema's guidance instead, which needs no marker where the
+-- schema says array (openrouter.validate.prepare; schema's v:encode).  Integers exact; other numbers in the
 -- shortest form that reads back the same.  Invalid UTF-8, NaN/inf,
 -- functions, userdata other than null, mixed or sparse tables, cycles and
 -- nesting deeper than 1000: an error naming the path (`messages[2].content`).

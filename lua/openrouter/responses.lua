@@ -17,7 +17,6 @@
 -- event); a stream that ends without response.completed is a "protocol"
 -- error.
 
-local cjson = require("cjson")
 local errors = require("openrouter.errors")
 local checks = require("openrouter.checks")
 local http_errors = require("openrouter.http_errors")
@@ -25,9 +24,17 @@ local retry = require("openrouter.retry")
 local stream_mod = require("openrouter.stream")
 local callbacks = require("openrouter.callbacks")
 
-local json = cjson.new()
-local decode = cjson.decode
-local null = cjson.null
+local json = require("openrouter.json")
+local core = require("openrouter.core")
+local null = json.null
+
+-- A data event decoded by the core's codec (integers stay integers); raises
+-- on bad JSON, as the caller's pcall expects.
+local function decode(data)
+  local v, msg = core.json_decode(data)
+  if v == nil and msg then error(msg, 0) end
+  return v
+end
 local concat = table.concat
 
 local M = {}
@@ -324,13 +331,10 @@ require("openrouter.checks").methods(ResponsesStream, "stream")
 
 ------------------------------------------------------------- requests
 
+-- The request body (the core's codec: exact integers, markers, UTF-8
+-- checked), or nil and a validation error with the path.
 local function encode(tbl)
-  local ok, body = pcall(json.encode, tbl)
-  if not ok then
-    return nil, errors.validation({ { path = "", message = "cannot encode as JSON: " .. tostring(body) } },
-      "invalid request")
-  end
-  return body
+  return json.encode(tbl)
 end
 
 -- Misuse raises (at the level of the caller of client:<fname>: check <

@@ -19,9 +19,13 @@ local errors = require("openrouter.errors")
 local schema = require("openrouter.schema")
 
 -- The JSON codec, in one place.
-local cjson = require("cjson")
-local json = cjson.new()
-local decode, null = json.decode, cjson.null
+local json = require("openrouter.json")
+local null = json.null
+local function decode(s)                -- raises, with the reason
+  local v, err = json.decode(s)
+  if v == nil then error(err.message, 0) end
+  return v
+end
 
 local M = {}
 

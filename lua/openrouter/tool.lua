@@ -28,10 +28,22 @@ local callbacks = require("openrouter.callbacks")
 local schema = require("openrouter.schema")
 local structured = require("openrouter.structured")
 
--- The JSON codec, in one place.
-local cjson = require("cjson")
-local json = cjson.new()
-local decode, encode, null = json.decode, json.encode, cjson.null
+-- The JSON codec, in one place: decode and encode raise, with the reason.
+local json = require("openrouter.json")
+local null = json.null
+local function decode(s)
+  local v, err = json.decode(s)
+  if v == nil then error(err.message, 0) end
+  return v
+end
+local function encode(v)
+  local s, err = json.encode(v)
+  if s == nil then
+    local e = err.errors[1]
+    error((e.path ~= "" and (e.path .. ": ") or "") .. e.message, 0)
+  end
+  return s
+end
 
 local now = core.now
 local unpack = rawget(table, "unpack") or rawget(_G, "unpack")

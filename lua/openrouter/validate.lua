@@ -15,7 +15,22 @@
 -- docs add (tools/schemas/overlay.lua).  A request the API accepts is never
 -- rejected; unknown top-level keys pass through.  Each schema is compiled on
 -- first use.
+--
+-- The request bodies the client sends come from here too:
+--
+--   validate.prepare(req [, check])            -> body | nil, err  (chat completions)
+--   validate.prepare_provider(t [, check])     -> json | nil, err
+--   validate.prepare_embeddings(req [, check]) -> body | nil, err
+--
+-- validate and encode as JSON in one walk over the request (the schema
+-- engine's encoding pass, src/schema_encode.c): what was validated is what
+-- is sent, and where the schema wants an array an empty table is sent as []
+-- (tools = {}, stop = {}, provider.ignore = {}).  check = false validates
+-- nothing and still lets the schema shape the empty tables.  err is a
+-- "validation" error: what does not match the schema, or what cannot be
+-- JSON (invalid UTF-8, NaN, a function, a cycle ...), with its path.
 local schema = require("openrouter.schema")
+local errors = require("openrouter.errors")
 
 local M = {}
 
@@ -68,6 +83,42 @@ end
 function M.validate_embeddings(req)
   return validator("embeddings_request"):validate(req)
 end
+
+-- The prepare function of one request schema; root prefixes error paths.
+local function preparer(name, root)
+  local v, encode
+  local opts = root and { root = root } or nil
+  local nocheck = { check = false, root = root }
+  return function(req, check)
+    if not v then v = validator(name); encode = v.encode end
+    local body, list = encode(v, req, check == false and nocheck or opts)
+    if body then return body end
+    return nil, errors.validation(list)
+  end
+end
+
+--- The body of a chat-completions request: validated (unless check is
+--- false) and encoded as JSON in one walk, empty tables shaped by the schema.
+---@param req table
+---@param check? boolean  false: validate nothing
+---@return string|nil body
+---@return openrouter.Error|nil err  kind "validation", errors = { {path=, message=} }
+M.prepare = preparer("chat_request")
+
+--- A provider-preferences object as JSON, as prepare does it (error paths
+--- under "provider").
+---@param t table
+---@param check? boolean  false: validate nothing
+---@return string|nil json
+---@return openrouter.Error|nil err
+M.prepare_provider = preparer("provider", "provider")
+
+--- The body of an embeddings request, as prepare does it.
+---@param req table
+---@param check? boolean  false: validate nothing
+---@return string|nil body
+---@return openrouter.Error|nil err
+M.prepare_embeddings = preparer("embeddings_request")
 
 --- The model variants OpenRouter documents (":nitro", ...), in documentation
 --- order.  Descriptive: a model id with any other suffix is valid too.

@@ -396,6 +396,30 @@ static void test_format_numbers (void) {
     CHECK(failed == before, "200,000 random doubles format and read back");
   }
   {
+    /* short decimals (the fast path without printf): the reference's text,
+    ** byte for byte, in and around its range 1e-4 <= |d| < 1e15 */
+    int before = failed, checked = passed;
+    char ref[40];
+    for (i = 0; i < 200000 && failed - before < 20; i++) {
+      uint64_t r = rng();
+      double m = (double)(r % 1000000000000000ULL) / (double)(1ULL << (r >> 60));
+      double d = floor(m) / pow(10, (double)((r >> 50) % 23));
+      if ((r >> 49) & 1) d = -d;
+      if (floor(d) == d) continue;
+      orc_json_fmt_double(out, d);
+      reference_fmt(d, ref);
+      if (strchr(ref, 'e') == NULL) CHECK(strcmp(out, ref) == 0, "fmt %.17g -> %s, reference %s", d, out, ref);
+      else check_fmt(d, NULL);
+    }
+    passed = checked;
+    CHECK(failed == before, "200,000 short decimals spelled as %%.15g/%%.17g spells them");
+    check_fmt(0.0001, "0.0001");
+    check_fmt(-0.00012, "-0.00012");
+    check_fmt(999999999999999.9, "999999999999999.9");
+    check_fmt(123456789012345.6, "123456789012345.6");
+    check_fmt(0.1 + 0.2, "0.30000000000000004");
+  }
+  {
     static const long long INTS[] = { 0, 1, -1, 9, 10, 1234567890123456789LL,
                                       LLONG_MAX, LLONG_MIN, -100 };
     static const char *const WANT[] = { "0", "1", "-1", "9", "10",
