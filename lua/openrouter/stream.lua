@@ -9,7 +9,6 @@
 -- strings a batch at a time (req:events) and decodes one chunk per next()
 -- call, so what the accumulator holds is exactly what was handed out.
 
-local cjson = require("cjson")
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local http_errors = require("openrouter.http_errors")
@@ -18,7 +17,14 @@ local accumulator = require("openrouter.accumulator")
 local structured = require("openrouter.structured")     -- hook: structured outputs
 local checks = require("openrouter.checks")
 
-local decode = cjson.decode
+-- A data event decoded by the core's codec (integers stay integers, arrays
+-- marked, UTF-8 checked); raises on bad JSON, as take()'s pcall expects.
+local json_decode = core.json_decode
+local function decode(data)
+  local v, msg = json_decode(data)
+  if v == nil and msg then error(msg, 0) end
+  return v
+end
 local concat = table.concat
 local now = core.now
 
