@@ -25,5 +25,6 @@ ORC_EXPORT int luaopen_openrouter_core (lua_State *L) {
   orc_open_base64(L);
   orc_open_json_encode(L);
   orc_open_json_decode(L);
+  orc_open_chunk(L);
   return 1;
 }
