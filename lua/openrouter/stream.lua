@@ -1,21 +1,33 @@
---- Stream: a streaming chat completion as a coroutine-friendly iterator;
--- openrouter.accumulator merges its chunks into the final response.
+--- Stream: a streaming chat completion as a coroutine-friendly iterator.
 --
--- The transfer's SSE events are queued in C; the stream takes their data
--- strings a batch at a time (req:events) and decodes one chunk per next()
--- call, so what the accumulator holds is exactly what was handed out.
+-- The transfer's SSE events are queued in C.  A chunk decoder in the core
+-- (core.chunk_decoder, src/lchunk.c) takes them a batch at a time
+-- (req:take_into: no Lua string per event) and reads one per call: a
+-- chunk table for next(), the content text for text() (building no table
+-- at all), nothing for result().  Every chunk it reads is accumulated in
+-- C as it is read, by the rules of openrouter.accumulator (the reference
+-- implementation, which the decoder is tested against), so what the
+-- accumulator holds is exactly what was handed out; result() and partial()
+-- build the response table once.
 
-local cjson = require("cjson")
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local http_errors = require("openrouter.http_errors")
 local async = require("openrouter.async")
-local accumulator = require("openrouter.accumulator")
 local structured = require("openrouter.structured")     -- hook: structured outputs
 
-local decode = cjson.decode
 local concat = table.concat
 local now = core.now
+local chunk_decoder = core.chunk_decoder
+
+-- The decoder's methods, called directly (they check their argument).
+local dec_next, dec_text, dec_drain, dec_push, dec_request_id
+do
+  local probe = chunk_decoder()
+  dec_next, dec_text, dec_drain = probe.next, probe.text, probe.drain
+  dec_push, dec_request_id = probe.push, probe.request_id
+  probe:close()
+end
 
 local M = {}
 
@@ -38,48 +50,35 @@ end
 -- Fail the stream: remember the error, stop the transfer, drop the queue.
 local function fail(self, e)
   if not self._err then
-    e.partial = accumulator.build(self._acc)
+    local dec = self._dec
+    if self.request_id == nil then self.request_id = dec_request_id(dec) end
+    e.partial = dec:build()
     if e.request_id == nil then e.request_id = self.request_id end   -- the chunks' id
     self._err = e
   end
   self._req:cancel()
   self._ended = true
-  self._raw, self._ri, self._rn = {}, 1, 0
+  self._dec:clear()
   trace_done(self, e)
 end
 
--- The one place a data event becomes a chunk: decoded, accumulated, its
--- error checked.  Returns the chunk; nil for [DONE], for an event after
--- it, or when the stream failed (then self._err is set).
-local function take(self, data)
-  if self._done_seen then
-    -- anything after [DONE] is not part of the answer: counted in info()
-    self._after_done = self._after_done + 1
-    return nil
+-- The decoder read an event that ends the stream: a data event that is
+-- not JSON ("bad", x: its data), or a chunk that carries an error
+-- ("error", x: the chunk, accumulated).
+local function event_failed(self, what, x)
+  if self.request_id == nil then self.request_id = dec_request_id(self._dec) end
+  if what == "bad" then
+    fail(self, http_errors.bad_event(self._req, x))
+  else
+    fail(self, http_errors.chunk_error(self._req, x))
   end
-  if data == "[DONE]" then
-    self._done_seen = true
-    return nil
-  end
-  local ok, chunk = pcall(decode, data)
-  if not ok or type(chunk) ~= "table" then
-    fail(self, http_errors.bad_event(self._req, data))
-    return nil
-  end
-  if self.request_id == nil and type(chunk.id) == "string" then self.request_id = chunk.id end
-  accumulator.add(self._acc, chunk)
-  if type(chunk.error) == "table" then
-    fail(self, http_errors.chunk_error(self._req, chunk))
-    return nil
-  end
-  return chunk
 end
 
 -- The transfer is over and its queue drained: retry it when it failed
 -- before anything reached the user and the policy allows.  Returns true
 -- when a new transfer was started.
 local function retried(self, e)
-  local delay = self._retry:failed(e, accumulator.count(self._acc) == 0)
+  local delay = self._retry:failed(e, self._dec:count() == 0)
   if not delay then return false end
   self._loop.sleep(self._client, delay, function() return self._ended end)
   if self._ended then return false end   -- cancelled while backing off
@@ -93,7 +92,31 @@ local function retried(self, e)
   return true
 end
 
--- Queue the data of the next events, or end the stream.  Waits through
+-- Move the next events into the decoder: without Lua strings when the
+-- request offers take_into (the core's transport), else through events()
+-- (another transport; and the debug trace, which sees each event).
+local function take(self, req, dec)
+  local trace = self._trace
+  if not trace and req.take_into then return req:take_into(dec) end
+  local raw = self._raw
+  if not raw then
+    raw = {}
+    self._raw = raw
+  end
+  local n, ended = req:events(raw, trace ~= nil)
+  for i = 1, n do
+    local ev = raw[i]
+    raw[i] = nil
+    if trace then
+      trace:event(ev)
+      ev = ev.data
+    end
+    dec_push(dec, ev)
+  end
+  return n, ended
+end
+
+-- Queue the next events in the decoder, or end the stream.  Waits through
 -- the client's loop adapter (blocks, or yields).  With a deadline
 -- (core.now() seconds), returns false once it has passed and nothing came
 -- (after at least one wait: a deadline already passed still lets the
@@ -101,22 +124,11 @@ end
 local function fill(self, deadline)
   local waited = false
   while not self._ended do
-    local req = self._req
-    local n, ended = req:events(self._raw, self._trace ~= nil)
-    if n > 0 then
-      local raw = self._raw
-      if self._trace then
-        for i = 1, n do
-          self._trace:event(raw[i])
-          raw[i] = raw[i].data
-        end
-      end
-      self._ri, self._rn = 1, n
-      return true
-    end
+    local req, dec = self._req, self._dec
+    local n, ended = take(self, req, dec)
+    if n > 0 then return true end
     if ended then
-      local e = http_errors.stream_end(req, req:outcome(), self._done_seen,
-        accumulator.count(self._acc), accumulator.finished(self._acc))
+      local e = http_errors.stream_end(req, req:outcome(), dec:done(), dec:count(), dec:finished())
       trace_done(self, e)
       if not (e and retried(self, e)) then
         self._ended = true
@@ -134,15 +146,14 @@ end
 
 -- next(), with an absolute deadline (core.now() seconds) or none.
 local function next_chunk(self, deadline)
+  local dec = self._dec
   while true do
-    local i = self._ri
-    if i <= self._rn then
-      local raw = self._raw
-      local data = raw[i]
-      raw[i] = nil
-      self._ri = i + 1
-      local chunk = take(self, data)
-      if chunk then return chunk end
+    local chunk, what, x = dec_next(dec)
+    if chunk then
+      if self.request_id == nil then self.request_id = dec_request_id(dec) end
+      return chunk
+    elseif chunk == false then
+      event_failed(self, what, x)
     elseif self._ended then
       if self._err then errors.raise(self._err) end
       return nil
@@ -150,6 +161,43 @@ local function next_chunk(self, deadline)
       return false
     end
   end
+end
+
+-- The next text delta (choices[1].delta.content, not empty), read without
+-- building chunk tables; nil at the end, false once `deadline` passed with
+-- nothing.  Raises the error object as next() does.
+local function next_text(self, deadline)
+  local dec = self._dec
+  while true do
+    local t, what, x = dec_text(dec)
+    if t then
+      if self.request_id == nil then self.request_id = dec_request_id(dec) end
+      return t
+    elseif t == false then
+      event_failed(self, what, x)
+    elseif self._ended then
+      if self._err then errors.raise(self._err) end
+      return nil
+    elseif fill(self, deadline) == false then
+      return false
+    end
+  end
+end
+
+-- Read to the end, accumulating, building nothing (result()).
+local function drain(self)
+  local dec = self._dec
+  while true do
+    local r, what, x = dec_drain(dec)
+    if r == false then
+      event_failed(self, what, x)
+    elseif self._ended then
+      break
+    else
+      fill(self, nil)
+    end
+  end
+  if self.request_id == nil then self.request_id = dec_request_id(dec) end
 end
 
 --- The next decoded chunk; nil at the end.  With `timeout` (seconds): false
@@ -168,6 +216,9 @@ end
 -- call on any stream-like object: the next chunk, nil at the end, or false
 -- once `deadline` (core.now() seconds, or nil) passed with nothing.
 Stream._poll = next_chunk
+-- The same for the text deltas alone, when a stream-like object has it
+-- (the coalescer then builds no chunk tables).
+Stream._poll_text = next_text
 
 -- for chunk in stream do: the generic for passes (nil, previous chunk).
 function Stream:__call()
@@ -183,6 +234,42 @@ local function delta_text(chunk)
   local t = type(d) == "table" and d.content
   if type(t) == "string" and t ~= "" then return t end
   return nil
+end
+
+-- M.texts for a stream that hands out its text deltas itself (_poll_text)
+-- and a caller that wants no chunks: the same behaviour, no chunk tables.
+local function direct_texts(s, poll_text, every, stop)
+  if every == 0 then
+    return function() return poll_text(s, nil) end
+  end
+  local last = -math.huge
+  return function()
+    if last > -math.huge then last = now() end
+    local parts, n, deadline = {}, 0, nil
+    while true do
+      local ok, t = async.pcall(poll_text, s, deadline)
+      if stop and stop() then return nil end
+      if not ok then
+        if n > 0 then break end          -- the error comes again on the next call
+        error(t, 0)
+      end
+      if t == nil then break end         -- the end
+      if t then
+        n = n + 1
+        parts[n] = t
+        if now() - last >= every then break end
+        deadline = last + every
+      elseif n > 0 then                  -- false: the deadline passed
+        break
+      end
+    end
+    if n == 0 then return nil end
+    local wait = last + every - now()
+    if wait > 0 then s._loop.sleep(s._client, wait, stop) end
+    if stop and stop() then return nil end
+    last = now()
+    return n == 1 and parts[1] or concat(parts, "", 1, n)
+  end
 end
 
 --- The one text coalescer, for stream:text() and for on_text callbacks: a
@@ -203,6 +290,8 @@ end
 ---@param stop function|nil
 ---@return fun(): string|nil
 function M.texts(s, every, on_chunk, stop)
+  local poll_text = on_chunk == nil and s._poll_text
+  if poll_text then return direct_texts(s, poll_text, every, stop) end
   if every == 0 then
     return function()
       while true do
@@ -270,21 +359,18 @@ end
 ---@return table|nil final
 ---@return openrouter.Error|nil err
 function Stream:result()
-  while true do
-    local ok, chunk = async.pcall(next_chunk, self, nil)
-    if not ok then
-      if errors.is(chunk) then return nil, chunk end
-      error(chunk, 0)
-    end
-    if chunk == nil then break end
+  local ok, err = async.pcall(drain, self)
+  if not ok then
+    if errors.is(err) then return nil, err end
+    error(err, 0)
   end
   if self._err then return nil, self._err end
-  return structured.attach(self._response_format, accumulator.build(self._acc))     -- hook: structured outputs
+  return structured.attach(self._response_format, self._dec:build())     -- hook: structured outputs
 end
 
 --- What has been accumulated so far (also after an error or a cancel).
 function Stream:partial()
-  return accumulator.build(self._acc)
+  return self._dec:build()
 end
 
 --- The error that ended the stream, if any.
@@ -310,7 +396,7 @@ function Stream:headers() return self._req:headers() end
 --- after_done: events that came after [DONE] (not part of the answer).
 function Stream:info()
   local t = self._req:info()
-  t.after_done = self._after_done
+  t.after_done = self._dec:after_done()
   return t
 end
 
@@ -329,8 +415,8 @@ function M.open(client, start, policy)
   return setmetatable({
     _client = client, _loop = client._loop, _req = req, _trace = client._trace,
     _restart = start, _retry = policy,
-    _raw = {}, _ri = 1, _rn = 0,     -- data strings taken from req, not yet decoded
-    _acc = accumulator.new(), _done_seen = false, _after_done = 0, _ended = false,
+    _dec = chunk_decoder(),          -- the events taken from req, and the accumulation
+    _ended = false,
   }, Stream)
 end
 
