@@ -312,10 +312,17 @@ static int which (const orc_jv *k, const Name *names) {
     n = orc_jstring(k, buf);
     s = buf;
   }
-  for (i = 0; names[i].s != NULL; i++)
-    if (names[i].n == n && memcmp(names[i].s, s, n) == 0) return i;
+  for (i = 0; names[i].s != NULL; i++) {
+    const char *a = names[i].s;
+    size_t j;
+    if (names[i].n != n || a[0] != s[0]) continue;
+    for (j = 1; j < n && a[j] == s[j]; j++) {}
+    if (j == n) return i;
+  }
   return -1;
 }
+
+#define SCALAR(v) ((v)->type < ORC_JV_ARRAY)
 
 static int grow (void **p, size_t *cap, size_t n, size_t size) {
   size_t nc;
@@ -351,13 +358,18 @@ static const char *scan_delta (Scan *S, const char *p, orc_cdelta *d) {
   orc_chunk *c = S->c;
   const char *end = S->end;
   int done = 0;
+  unsigned seen = 0;
   d->extra_first = c->nextra;
   p = ws(p + 1, end);
   if (p < end && *p == '}') p++, done = 1;
   while (!done) {
     orc_jv k, v, *slot;
+    int w;
     if ((p = scan_key(S, p, &k)) == NULL) return NULL;
-    switch (which(&k, DELTA)) {
+    w = which(&k, DELTA);
+    if (w < 0 || w > D_REFUSAL || (seen & (1u << w))) c->hot = 0;
+    else seen |= 1u << w;
+    switch (w) {
       case D_ROLE: slot = &d->role; break;
       case D_CONTENT: slot = &d->content; break;
       case D_REASONING: slot = &d->reasoning; break;
@@ -371,6 +383,7 @@ static const char *scan_delta (Scan *S, const char *p, orc_cdelta *d) {
     if ((p = scan_value(S, p, 4, slot ? slot : &v)) == NULL) return NULL;
     if (slot == NULL && add_member(&c->extra, &c->nextra, &c->cextra, &k, &v))
       return fail(S, ORC_JSON_ENOMEM);
+    if (slot != NULL && !SCALAR(slot)) c->hot = 0;
     if ((p = next_item(S, p, '}', &done)) == NULL) return NULL;
   }
   d->extra_n = c->nextra - d->extra_first;
@@ -388,13 +401,18 @@ static const char *scan_choice (Scan *S, const char *p, size_t i) {
   orc_chunk *c = S->c;
   const char *end = S->end;
   int done = 0;
+  unsigned seen = 0;
   p = ws(p + 1, end);
   if (p < end && *p == '}') p++, done = 1;
   while (!done) {
     orc_cchoice *ch = &c->ch[i];
     orc_jv k, v;
+    int w;
     if ((p = scan_key(S, p, &k)) == NULL) return NULL;
-    switch (which(&k, CHOICE)) {
+    w = which(&k, CHOICE);
+    if (w < 0 || (seen & (1u << w))) c->hot = 0;
+    else seen |= 1u << w;
+    switch (w) {
       case C_INDEX: p = scan_value(S, p, 3, &ch->index); break;
       case C_DELTA:
         /* a repeated delta: only the last counts */
@@ -417,6 +435,12 @@ static const char *scan_choice (Scan *S, const char *p, size_t i) {
       default: p = scan_value(S, p, 3, &v); break;
     }
     if (p == NULL || (p = next_item(S, p, '}', &done)) == NULL) return NULL;
+  }
+  {
+    const orc_cchoice *ch = &c->ch[i];
+    if (ch->delta.type != ORC_JV_OBJECT || !SCALAR(&ch->index) || !SCALAR(&ch->finish) ||
+        !SCALAR(&ch->native) || !SCALAR(&ch->logprobs))
+      c->hot = 0;
   }
   return p;
 }
@@ -447,16 +471,19 @@ static const char *scan_choices (Scan *S, const char *p) {
     } else {
       orc_jv v;
       if ((p = scan_value(S, p, 2, &v)) == NULL) return NULL;
+      c->hot = 0;
     }
     first = 0;
     if ((p = next_item(S, p, ']', &done)) == NULL) return NULL;
   }
+  if (c->nch != 1) c->hot = 0;
   return p;
 }
 
-enum { T_CHOICES, T_OBJECT, T_ERROR, T_ID };
+enum { T_CHOICES, T_OBJECT, T_ERROR, T_ID, T_PROVIDER, T_MODEL, T_CREATED, T_FINGERPRINT };
 static const Name TOP[] = {
-  NAME("choices"), NAME("object"), NAME("error"), NAME("id"), { NULL, 0 }
+  NAME("choices"), NAME("object"), NAME("error"), NAME("id"), NAME("provider"),
+  NAME("model"), NAME("created"), NAME("system_fingerprint"), { NULL, 0 }
 };
 
 /* The chunk object at p (depth 1). */
@@ -464,34 +491,52 @@ static const char *scan_top (Scan *S, const char *p) {
   orc_chunk *c = S->c;
   const char *end = S->end;
   int done = 0;
+  unsigned seen = 0;
   c->type = ORC_JV_OBJECT;
+  c->hot = 1;
   p = ws(p + 1, end);
   if (p < end && *p == '}') p++, done = 1;
   while (!done) {
     orc_jv k, v;
     int w;
     if ((p = scan_key(S, p, &k)) == NULL) return NULL;
-    switch (w = which(&k, TOP)) {
+    w = which(&k, TOP);
+    if (w < 0 || w == T_ERROR || (seen & (1u << w))) c->hot = 0;
+    else seen |= 1u << w;
+    switch (w) {
       case T_CHOICES:
         if (p < end && *p == '[') {
           p = scan_choices(S, p);
         } else {                      /* not an array: no choices */
           c->nch = c->nextra = 0;
           c->text = NONE;
+          c->hot = 0;
           p = scan_value(S, p, 1, &v);
         }
         break;
-      case T_OBJECT: p = scan_value(S, p, 1, &v); break;
+      case T_OBJECT:
+        p = scan_value(S, p, 1, &c->object);
+        if (p != NULL && !SCALAR(&c->object)) c->hot = 0;
+        break;
       case T_ERROR: p = scan_value(S, p, 1, &c->error); break;
       default:
         if ((p = scan_value(S, p, 1, &v)) == NULL) return NULL;
-        if (w == T_ID) c->id = v;
+        switch (w) {
+          case T_ID: c->id = v; break;
+          case T_PROVIDER: c->provider = v; break;
+          case T_MODEL: c->model = v; break;
+          case T_CREATED: c->created = v; break;
+          case T_FINGERPRINT: c->fingerprint = v; break;
+          default: break;
+        }
+        if (!SCALAR(&v)) c->hot = 0;
         if (add_member(&c->top, &c->ntop, &c->ctop, &k, &v))
           return fail(S, ORC_JSON_ENOMEM);
         break;
     }
     if (p == NULL || (p = next_item(S, p, '}', &done)) == NULL) return NULL;
   }
+  if (!(seen & (1u << T_CHOICES))) c->hot = 0;
   return p;
 }
 
@@ -514,7 +559,9 @@ int orc_chunk_scan (orc_chunk *c, const char *s, size_t len) {
   S.end = end;
   S.err = ORC_JSON_OK;
   c->type = ORC_JV_NONE;
+  c->hot = 0;
   c->id = c->error = c->text = NONE;
+  c->provider = c->model = c->object = c->created = c->fingerprint = NONE;
   c->ntop = c->nch = c->nextra = 0;
   if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) p += 3;
   p = ws(p, end);

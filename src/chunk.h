@@ -63,7 +63,17 @@ typedef struct orc_cchoice {
 */
 typedef struct orc_chunk {
   int type;            /* of the whole value; the rest is set for an object only */
+  /*
+  ** hot: the usual shape -- members among id, provider, model, object,
+  ** created, system_fingerprint (scalars) and choices, an array of one
+  ** object with members among index, delta, finish_reason,
+  ** native_finish_reason, logprobs (scalars but delta), delta an object
+  ** with members among role, content, reasoning, refusal (scalars); no
+  ** member twice.  Its parts are then in the slots below and in ch[0].
+  */
+  int hot;
   orc_jv id, error;    /* the members "id" and "error" */
+  orc_jv provider, model, object, created, fingerprint;
   orc_jv text;         /* choices[1].delta.content when a non-empty string */
   orc_jmember *top;    /* the members but choices, object and error, in order */
   size_t ntop, ctop;

@@ -110,7 +110,31 @@ static int next_event (Dec *D, const char **data, size_t *len) {
 #define UV_ARRAY_MT lua_upvalueindex(1)
 #define UV_OBJECT_MT lua_upvalueindex(2)
 #define UV_KEYHASH lua_upvalueindex(3)
-#define UV_KEY(i) lua_upvalueindex(4 + (i))
+#define UV_MAKE lua_upvalueindex(4)
+#define UV_KEY(i) lua_upvalueindex(5 + (i))
+#define NUV 4
+
+/*
+** A chunk in the usual shape (orc_chunk.hot) is made by a Lua function
+** from its parts: table constructors with constant keys, which the
+** interpreters (and LuaJIT's compiler) build faster than C calls can.
+** Absent parts are nil, so their keys are absent, as decoded.
+*/
+static const char MAKE[] =
+  "local A, O, setmetatable = ...\n"
+  "return function (id, provider, model, object, created, fp, index, finish, native,\n"
+  "                 logprobs, role, content, reasoning, refusal)\n"
+  "  local d\n"
+  "  if role == nil and content == nil and reasoning == nil and refusal == nil then\n"
+  "    d = setmetatable({}, O)\n"
+  "  else\n"
+  "    d = { role = role, content = content, reasoning = reasoning, refusal = refusal }\n"
+  "  end\n"
+  "  return { id = id, provider = provider, model = model, object = object,\n"
+  "           created = created, system_fingerprint = fp,\n"
+  "           choices = setmetatable({ { index = index, delta = d, finish_reason = finish,\n"
+  "             native_finish_reason = native, logprobs = logprobs } }, A) }\n"
+  "end\n";
 
 /* The keys of chat chunks (and of the response), pushed from upvalues. */
 static const char *const KEYS[] = {
@@ -302,6 +326,47 @@ static const char *b_value (B *b, const char *p, const char *end) {
   }
 }
 
+/* Push the checked scalar v; nil when absent.  [-0, +1, m] */
+static void push_scalar (lua_State *L, const orc_jv *v) {
+  switch (v->type) {
+    case ORC_JV_NONE: lua_pushnil(L); break;
+    case ORC_JV_NULL: lua_pushlightuserdata(L, NULL); break;
+    case ORC_JV_FALSE: lua_pushboolean(L, 0); break;
+    case ORC_JV_TRUE: lua_pushboolean(L, 1); break;
+    case ORC_JV_STRING: push_string(L, v); break;
+    default: {
+      int is_int;
+      long long i;
+      double d;
+      orc_jnumber(v->s, v->len, &is_int, &i, &d);
+      if (is_int) orc_pushint64(L, i, d);
+      else lua_pushnumber(L, (lua_Number)d);
+      break;
+    }
+  }
+}
+
+/* Push the chunk c (hot) through MAKE.  [-0, +1, e] */
+static void make_hot (lua_State *L, const orc_chunk *c) {
+  const orc_cchoice *ch = &c->ch[0];
+  lua_pushvalue(L, UV_MAKE);
+  push_scalar(L, &c->id);
+  push_scalar(L, &c->provider);
+  push_scalar(L, &c->model);
+  push_scalar(L, &c->object);
+  push_scalar(L, &c->created);
+  push_scalar(L, &c->fingerprint);
+  push_scalar(L, &ch->index);
+  push_scalar(L, &ch->finish);
+  push_scalar(L, &ch->native);
+  push_scalar(L, &ch->logprobs);
+  push_scalar(L, &ch->d.role);
+  push_scalar(L, &ch->d.content);
+  push_scalar(L, &ch->d.reasoning);
+  push_scalar(L, &ch->d.refusal);
+  lua_call(L, 14, 1);
+}
+
 /* Push the value of the checked JSON text s[0..len).  [-0, +1, m] */
 static void build (lua_State *L, const char *s, size_t len) {
   B b;
@@ -393,7 +458,8 @@ static int ldec_next (lua_State *L) {
     return 1;
   }
   if (what != EV_CHUNK) return failed(L, what, data, len);
-  build(L, data, len);
+  if (D->ck.hot) make_hot(L, &D->ck);
+  else build(L, data, len);
   return 1;
 }
 
@@ -572,12 +638,18 @@ void orc_open_chunk (lua_State *L) {
   orc_newclass(L, DEC_MT, ldec_close);
   lua_newtable(L);
   luaL_setfuncs(L, plain_methods, 0);
-  /* upvalues of the methods that build values */
-  luaL_checkstack(L, NKEYS + 8, "too many keys");
+  /* the upvalues of the methods that build values, in UV_ order */
+  luaL_checkstack(L, NUV + NKEYS + 4, "too many keys");
   orc_json_marker_mt(L, ORC_JSON_ARRAY_MT, "array");
   orc_json_marker_mt(L, ORC_JSON_OBJECT_MT, "object");
   tab = (unsigned char *)lua_newuserdata(L, KH_SIZE);
   memset(tab, 0, KH_SIZE);
+  if (luaL_loadbuffer(L, MAKE, sizeof MAKE - 1, "=openrouter.core.chunk") != 0)
+    lua_error(L);
+  lua_pushvalue(L, -4);
+  lua_pushvalue(L, -4);
+  lua_getglobal(L, "setmetatable");
+  lua_call(L, 3, 1);                  /* MAKE */
   for (i = 0; i < NKEYS; i++) {
     size_t n = strlen(KEYS[i]);
     unsigned h = key_hash(KEYS[i], n);
@@ -585,7 +657,7 @@ void orc_open_chunk (lua_State *L) {
     tab[h] = (unsigned char)(i + 1);
     lua_pushlstring(L, KEYS[i], n);
   }
-  luaL_setfuncs(L, value_methods, 3 + NKEYS);
+  luaL_setfuncs(L, value_methods, NUV + NKEYS);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lua_pushcfunction(L, l_chunk_decoder);
