@@ -71,8 +71,17 @@ build/fuzz/fuzz_json: fuzz/fuzz_json.c $(JSON_SRCS) $(HDRS)
 	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
 	  fuzz/fuzz_json.c $(JSON_SRCS) $(lib_$(FUZZ_LUA)) -lm
 
-fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema build/fuzz/fuzz_json
-	@for t in sse schema json; do \
+# the chunk decoder against the codec + the Lua reference accumulator (run
+# from the root: it loads lua/openrouter/accumulator.lua, spec/support/)
+CHUNK_SRCS := src/chunk.c src/accum.c src/lchunk.c $(JSON_SRCS)
+
+build/fuzz/fuzz_chunk: fuzz/fuzz_chunk.c $(CHUNK_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -I$(inc_$(FUZZ_LUA)) $(CURL_CFLAGS) -Isrc -o $@ \
+	  fuzz/fuzz_chunk.c $(CHUNK_SRCS) $(lib_$(FUZZ_LUA)) -lm
+
+fuzz: check-deps build/fuzz/fuzz_sse build/fuzz/fuzz_schema build/fuzz/fuzz_json build/fuzz/fuzz_chunk
+	@for t in sse schema json chunk; do \
 	  mkdir -p build/fuzz/work-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

@@ -259,6 +259,22 @@ describe("chunk decoder against the reference", function()
     for _, texts in ipairs(cases) do check(texts) end
   end)
 
+  it("on chunks that differ from the previous one only in their content (the template path)", function()
+    local base = '{"id":"gen-1","choices":[{"index":0,"delta":{"role":"assistant","content":"%s"},'
+      .. '"finish_reason":null}]}'
+    local function stream(bodies)
+      local texts = {}
+      for i, b in ipairs(bodies) do texts[i] = base:format(b) end
+      return texts
+    end
+    -- each ends the stream where it is bad, so one per stream
+    check(stream{ "", "a", 'b\\"c', "tail\\\\", 'q","x":"y', "\\u00e9\\ud83d\\ude00", "\195\169t\195\169", "" })
+    for _, bad in ipairs{ "bad\195", "ctl\1", "end\\", "\\u12", 'open"' } do
+      check(stream{ "a", "b", bad, "c" })
+    end
+    check({ base:format("a"), base:format("b"):gsub("null", '"stop"'), base:format("c") })
+  end)
+
   it("on a generated corpus of chunk streams", function()
     -- a small deterministic generator of JSON text (not through the
     -- encoder: it writes repeated keys, escapes and odd shapes too)

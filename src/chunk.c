@@ -337,6 +337,18 @@ static int grow (void **p, size_t *cap, size_t n, size_t size) {
   return 0;
 }
 
+/* Room for n items in *p (of *cap). */
+static int grow_to (void **p, size_t *cap, size_t n, size_t size) {
+  void *np;
+  if (n <= *cap) return 0;
+  if (n > ((size_t)-1) / size) return -1;
+  np = realloc(*p, n * size);
+  if (np == NULL) return -1;
+  *p = np;
+  *cap = n;
+  return 0;
+}
+
 static int add_member (orc_jmember **a, size_t *n, size_t *cap,
                        const orc_jv *k, const orc_jv *v) {
   if (grow((void **)a, cap, *n, sizeof(orc_jmember))) return -1;
@@ -452,6 +464,7 @@ static const char *scan_choices (Scan *S, const char *p) {
   int done = 0, first = 1;
   c->nch = c->nextra = 0;
   c->text = NONE;
+  c->first = 0;
   p = ws(p + 1, end);
   if (p < end && *p == ']') p++, done = 1;
   while (!done) {
@@ -464,6 +477,7 @@ static const char *scan_choices (Scan *S, const char *p) {
       if ((p = scan_choice(S, p, i)) == NULL) return NULL;
       if (first) {                    /* choices[1].delta.content */
         const orc_cchoice *ch = &c->ch[i];
+        c->first = 1;
         if (ch->delta.type == ORC_JV_OBJECT && ch->d.content.type == ORC_JV_STRING &&
             ch->d.content.len > 0)
           c->text = ch->d.content;
@@ -508,7 +522,7 @@ static const char *scan_top (Scan *S, const char *p) {
         if (p < end && *p == '[') {
           p = scan_choices(S, p);
         } else {                      /* not an array: no choices */
-          c->nch = c->nextra = 0;
+          c->nch = c->nextra = c->first = 0;
           c->text = NONE;
           c->hot = 0;
           p = scan_value(S, p, 1, &v);
@@ -540,18 +554,195 @@ static const char *scan_top (Scan *S, const char *p) {
   return p;
 }
 
-void orc_chunk_init (orc_chunk *c) {
+void orc_chunk_init (orc_chunk *c, int templates) {
   memset(c, 0, sizeof *c);
+  c->tmpl = templates ? c : NULL;     /* made on first use */
 }
 
-void orc_chunk_free (orc_chunk *c) {
+static void summary_free (orc_chunk *c) {
   free(c->top);
   free(c->ch);
   free(c->extra);
-  orc_chunk_init(c);
 }
 
-int orc_chunk_scan (orc_chunk *c, const char *s, size_t len) {
+void orc_chunk_free (orc_chunk *c) {
+  summary_free(c);
+  if (c->tmpl != NULL && c->tmpl != c) {
+    summary_free(c->tmpl);
+    free(c->tmpl);
+  }
+  free(c->tbytes);
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- templates -------------------------------------------------------- */
+
+/* Where a span of one text is in another with the same prefix (pre bytes)
+** and suffix (suf bytes) around a different middle. */
+typedef struct Map {
+  const char *from, *to;
+  size_t flen, tlen, pre, suf;
+} Map;
+
+/* A span's start maps by the prefix unless it is past it, its end by the
+** suffix unless it is before it (the middle may be empty). */
+static void map_jv (const Map *m, orc_jv *v) {
+  size_t s, e;
+  if (v->type == ORC_JV_NONE) return;
+  s = (size_t)(v->s - m->from);
+  e = s + v->len;
+  s = s <= m->pre ? s : m->tlen - (m->flen - s);
+  e = e >= m->flen - m->suf ? m->tlen - (m->flen - e) : e;
+  v->s = m->to + s;
+  v->len = e - s;
+}
+
+static void map_delta (const Map *m, orc_cdelta *d) {
+  map_jv(m, &d->role);
+  map_jv(m, &d->content);
+  map_jv(m, &d->reasoning);
+  map_jv(m, &d->refusal);
+  map_jv(m, &d->details);
+  map_jv(m, &d->tools);
+  map_jv(m, &d->annotations);
+  map_jv(m, &d->images);
+}
+
+/* *to becomes *from moved by m (its arrays grown to fit).  0, or -1. */
+static int copy_summary (orc_chunk *to, const orc_chunk *from, const Map *m) {
+  size_t i;
+  if ((from->ntop > to->ctop && grow_to((void **)&to->top, &to->ctop, from->ntop,
+                                         sizeof(orc_jmember))) ||
+      (from->nch > to->cch && grow_to((void **)&to->ch, &to->cch, from->nch,
+                                      sizeof(orc_cchoice))) ||
+      (from->nextra > to->cextra && grow_to((void **)&to->extra, &to->cextra, from->nextra,
+                                            sizeof(orc_jmember))))
+    return -1;
+  to->type = from->type;
+  to->hot = from->hot;
+  to->first = from->first;
+  to->id = from->id, to->error = from->error, to->text = from->text;
+  to->provider = from->provider, to->model = from->model, to->object = from->object;
+  to->created = from->created, to->fingerprint = from->fingerprint;
+  map_jv(m, &to->id);
+  map_jv(m, &to->error);
+  map_jv(m, &to->text);
+  map_jv(m, &to->provider);
+  map_jv(m, &to->model);
+  map_jv(m, &to->object);
+  map_jv(m, &to->created);
+  map_jv(m, &to->fingerprint);
+  to->ntop = from->ntop;
+  to->nch = from->nch;
+  to->nextra = from->nextra;
+  for (i = 0; i < from->ntop; i++) {
+    to->top[i] = from->top[i];
+    map_jv(m, &to->top[i].key);
+    map_jv(m, &to->top[i].val);
+  }
+  for (i = 0; i < from->nextra; i++) {
+    to->extra[i] = from->extra[i];
+    map_jv(m, &to->extra[i].key);
+    map_jv(m, &to->extra[i].val);
+  }
+  for (i = 0; i < from->nch; i++) {
+    orc_cchoice *ch = &to->ch[i];
+    *ch = from->ch[i];
+    map_jv(m, &ch->index);
+    map_jv(m, &ch->delta);
+    map_jv(m, &ch->finish);
+    map_jv(m, &ch->native);
+    map_jv(m, &ch->logprobs);
+    map_delta(m, &ch->d);
+  }
+  return 0;
+}
+
+/* Is s[0..n) a whole string body (no quote, complete escapes, UTF-8)? */
+static int string_body (const char *s, size_t n, int *esc) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  uint64_t hi = 0;
+  *esc = 0;
+  for (;;) {
+    p = plain(p, end, &hi);
+    if (p == end) break;
+    if (*p != '\\' || end - p < 2) return 0;
+    switch (p[1]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+      case 'r': case 't':
+        p += 2;
+        break;
+      case 'u': {
+        size_t k = check_u(p, end);
+        if (k == 0) return 0;
+        p += k;
+        break;
+      }
+      default: return 0;
+    }
+    *esc = 1;
+  }
+  return (hi & HIGHS) == 0 || orc_utf8_valid(s, n) == n;
+}
+
+/* Scan s through the template, if it fits: ORC_JSON_OK, -1 (it does not),
+** or ORC_JSON_ENOMEM. */
+static int scan_by_template (orc_chunk *c, const char *s, size_t len) {
+  const orc_chunk *t = c->tmpl;
+  size_t pre = c->tpre, suf = c->tsuf, n;
+  int esc;
+  Map m;
+  if (c->tlen == 0 || len < pre + suf || memcmp(s, c->tbytes, pre) != 0 ||
+      memcmp(s + len - suf, c->tbytes + c->tlen - suf, suf) != 0)
+    return -1;
+  n = len - pre - suf;
+  if (!string_body(s + pre, n, &esc)) return -1;
+  m.from = c->tbytes;
+  m.flen = c->tlen;
+  m.to = s;
+  m.tlen = len;
+  m.pre = pre;
+  m.suf = suf;
+  if (copy_summary(c, t, &m)) return ORC_JSON_ENOMEM;
+  c->ch[0].d.content.esc = esc;       /* the body is the new one */
+  c->text = n > 0 ? c->ch[0].d.content : NONE;
+  return ORC_JSON_OK;
+}
+
+/* After a full scan of s: keep it as the template when it can be one. */
+static int keep_template (orc_chunk *c, const char *s, size_t len) {
+  const orc_jv *content;
+  Map m;
+  if (c->type != ORC_JV_OBJECT || !c->first || c->ch[0].delta.type != ORC_JV_OBJECT ||
+      c->ch[0].d.content.type != ORC_JV_STRING)
+    return 0;
+  if (c->tmpl == c) {                         /* the first time */
+    c->tmpl = (orc_chunk *)calloc(1, sizeof(orc_chunk));
+    if (c->tmpl == NULL) return -1;
+  }
+  c->tlen = 0;                                /* no template while it is copied */
+  if (len > c->tcap) {
+    char *nb = (char *)realloc(c->tbytes, len);
+    if (nb == NULL) return -1;
+    c->tbytes = nb;
+    c->tcap = len;
+  }
+  memcpy(c->tbytes, s, len);
+  content = &c->ch[0].d.content;
+  m.from = s;
+  m.flen = len;
+  m.to = c->tbytes;
+  m.tlen = len;
+  m.pre = (size_t)(content->s - s);
+  m.suf = len - m.pre - content->len;
+  if (copy_summary(c->tmpl, c, &m)) return -1;
+  c->tpre = m.pre;
+  c->tsuf = m.suf;
+  c->tlen = len;
+  return 0;
+}
+
+static int scan_full (orc_chunk *c, const char *s, size_t len) {
   Scan S;
   const char *p = s, *end = s + len;
   orc_jv v;
@@ -559,7 +750,7 @@ int orc_chunk_scan (orc_chunk *c, const char *s, size_t len) {
   S.end = end;
   S.err = ORC_JSON_OK;
   c->type = ORC_JV_NONE;
-  c->hot = 0;
+  c->hot = c->first = 0;
   c->id = c->error = c->text = NONE;
   c->provider = c->model = c->object = c->created = c->fingerprint = NONE;
   c->ntop = c->nch = c->nextra = 0;
@@ -575,6 +766,18 @@ int orc_chunk_scan (orc_chunk *c, const char *s, size_t len) {
   if (p == NULL) return S.err;
   if (ws(p, end) != end) return ORC_JSON_ETRAIL;
   return ORC_JSON_OK;
+}
+
+int orc_chunk_scan (orc_chunk *c, const char *s, size_t len) {
+  int rc;
+  if (c->tmpl != NULL && c->tmpl != c) {
+    rc = scan_by_template(c, s, len);
+    if (rc != -1) return rc;
+  }
+  rc = scan_full(c, s, len);
+  if (rc == ORC_JSON_OK && c->tmpl != NULL && keep_template(c, s, len))
+    return ORC_JSON_ENOMEM;
+  return rc;
 }
 
 /* ====================================================================== */

@@ -81,9 +81,20 @@ typedef struct orc_chunk {
   size_t nch, cch;
   orc_jmember *extra;  /* the deltas' members that orc_cdelta has no place for */
   size_t nextra, cextra;
+  int first;           /* ch[0] is choices[1] (the first item is an object) */
+  /*
+  ** The template: the last chunk scanned in full whose choices[1] has a
+  ** delta with a string content, and its scan.  A chunk with the same
+  ** bytes before and after that content's body is scanned by checking
+  ** the body alone: the rest parses as the template did.
+  */
+  struct orc_chunk *tmpl;
+  char *tbytes;
+  size_t tlen, tcap, tpre, tsuf;
 } orc_chunk;
 
-void orc_chunk_init (orc_chunk *c);
+/* templates: use them (orc_chunk_scan keeps one); 0 scans every chunk in full. */
+void orc_chunk_init (orc_chunk *c, int templates);
 void orc_chunk_free (orc_chunk *c);
 
 /*

@@ -603,7 +603,7 @@ static int l_chunk_decoder (lua_State *L) {
   lua_pop(L, 1);
   D = (Dec *)lua_newuserdata(L, sizeof(Dec));
   memset(D, 0, sizeof *D);
-  orc_chunk_init(&D->ck);
+  orc_chunk_init(&D->ck, 1);
   orc_jbuf_init(&D->out, 0);
   luaL_setmetatable(L, DEC_MT);
   D->acc = orc_acc_new(int_keys);
