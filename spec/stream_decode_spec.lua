@@ -375,3 +375,64 @@ describe("chunk decoder against the reference", function()
     end
   end)
 end)
+
+describe("streams through the chunk decoder", function()
+  local openrouter = require("openrouter")
+  local srv
+  setup(function() srv = mock.start() end)
+  teardown(function() if srv then srv.stop() end end)
+
+  local function client(opts)
+    local o = { base_url = srv.url, api_key = "sk-or-dec", max_retries = 0 }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    return openrouter.new(o)
+  end
+  local req = { model = "mock/tools", messages = { { role = "user", content = "call the tools" } },
+                tools = { { type = "function", ["function"] = { name = "get_weather",
+                                                               parameters = { type = "object" } } } } }
+
+  -- a transport whose requests have events() but no take_into (another
+  -- transport's shape): the client's, its requests seen through a proxy
+  local function without_take_into(c)
+    local multi = c._multi
+    c._multi = setmetatable({}, { __index = function(_, k)
+      local f = multi[k]
+      if k ~= "request" then return function(_, ...) return f(multi, ...) end end
+      return function(_, ...)
+        local r, err = f(multi, ...)
+        if not r then return r, err end
+        return setmetatable({}, { __index = function(_, m)
+          if m == "take_into" then return nil end
+          local g = r[m]
+          return function(_, ...) return g(r, ...) end
+        end })
+      end
+    end })
+    return c
+  end
+
+  it("reads a transport without take_into through events(), with the same results", function()
+    local lorem = { model = "mock/lorem", messages = { { role = "user", content = "hi" } } }
+    local want = assert(assert(client():stream(lorem)):result())
+    local got = assert(assert(without_take_into(client()):stream(lorem)):result())
+    want.id, got.id, want.created, got.created = nil, nil, nil, nil
+    assert.is_true(diff.same(want, got, true))
+    local texts = {}
+    for t in assert(without_take_into(client()):stream(lorem)):text() do texts[#texts + 1] = t end
+    assert.equal(want.choices[1].message.content, table.concat(texts))
+    local tools = assert(assert(without_take_into(client()):stream(req)):result())
+    assert.is_true(#tools.choices[1].message.tool_calls >= 1)
+  end)
+
+  it("with the debug trace, sees every event and decodes the same", function()
+    local lines = {}
+    local c = client({ debug = function(line) lines[#lines + 1] = line end })
+    local s = assert(c:stream(req))
+    local n = 0
+    for _ in s do n = n + 1 end
+    local final = assert(s:result())
+    assert.is_true(n > 1)
+    assert.is_true(#final.choices[1].message.tool_calls >= 1)
+    assert.is_true(#lines > n)
+  end)
+end)
