@@ -69,11 +69,12 @@ static void buf_free (Buf *b) {
   b->len = b->cap = 0;
 }
 
+/* Room for one more item in *p (n of *cap); big items start one at a time. */
 static int grow (void **p, size_t *cap, size_t n, size_t size) {
   size_t nc;
   void *np;
   if (n < *cap) return 0;
-  nc = *cap ? *cap * 2 : 2;
+  nc = *cap ? *cap * 2 : size >= 256 ? 1 : 2;
   if (nc > ((size_t)-1) / size) return -1;
   np = realloc(*p, nc * size);
   if (np == NULL) return -1;
@@ -382,11 +383,9 @@ typedef struct Tool {
   Buf args;
 } Tool;
 
-typedef struct Choice {
-  Key key;
-  Val index;                 /* as it came first (a number's text), or 0 */
-  Val role;
-  Buf content, reasoning, refusal;
+/* The rarer parts of a choice, made when first needed. */
+typedef struct More {
+  Buf reasoning, refusal;
   int has_reasoning, has_refusal;
   Detail *det;
   size_t ndet, cdet;
@@ -399,9 +398,17 @@ typedef struct Choice {
   Map extra;
   int has_ann, has_img;
   Val ann, img;
-  Val finish, native;
   int has_lp;
   Map lp;
+} More;
+
+typedef struct Choice {
+  Key key;
+  Val index;                 /* as it came first (a number's text), or 0 */
+  Val role;
+  Buf content;
+  Val finish, native;
+  More *more;
 } Choice;
 
 /* A member of an object being read: its key unescaped (at koff in the
@@ -433,11 +440,8 @@ orc_acc *orc_acc_new (int int_keys) {
   return a;
 }
 
-static void choice_free (Choice *c) {
+static void more_free (More *c) {
   size_t i;
-  val_free(&c->index);
-  val_free(&c->role);
-  buf_free(&c->content);
   buf_free(&c->reasoning);
   buf_free(&c->refusal);
   for (i = 0; i < c->ndet; i++) map_free(&c->det[i].fields);
@@ -457,9 +461,17 @@ static void choice_free (Choice *c) {
   map_free(&c->extra);
   val_free(&c->ann);
   val_free(&c->img);
+  map_free(&c->lp);
+  free(c);
+}
+
+static void choice_free (Choice *c) {
+  val_free(&c->index);
+  val_free(&c->role);
+  buf_free(&c->content);
   val_free(&c->finish);
   val_free(&c->native);
-  map_free(&c->lp);
+  if (c->more != NULL) more_free(c->more);
 }
 
 void orc_acc_free (orc_acc *a) {
@@ -608,7 +620,7 @@ static int is_text_key (const orc_acc *a, const Mem *m) {
 }
 
 /* One entry of delta.reasoning_details (an object). */
-static int add_detail (orc_acc *a, Choice *c, const orc_jv *det) {
+static int add_detail (orc_acc *a, More *c, const orc_jv *det) {
   size_t from = read_object(a, det), i, s = 0, cur = (size_t)-1;
   const Mem *at, *ty;
   Key k;
@@ -702,7 +714,7 @@ out:
 }
 
 /* One entry of delta.tool_calls (an object). */
-static int add_tool (orc_acc *a, Choice *c, const orc_jv *tc) {
+static int add_tool (orc_acc *a, More *c, const orc_jv *tc) {
   size_t from = read_object(a, tc), i, t;
   const Mem *at;
   Key k;
@@ -767,7 +779,7 @@ out:
 }
 
 /* choice.logprobs (an object). */
-static int add_logprobs (orc_acc *a, Choice *c, const orc_jv *lp) {
+static int add_logprobs (orc_acc *a, More *c, const orc_jv *lp) {
   size_t from = read_object(a, lp), i;
   int rc = -1;
   if (from == (size_t)-1) return -1;
@@ -789,37 +801,48 @@ out:
   return rc;
 }
 
+static More *more_of (Choice *c) {
+  if (c->more == NULL) c->more = (More *)calloc(1, sizeof(More));
+  return c->more;
+}
+
 static int add_delta (orc_acc *a, const orc_chunk *ck, Choice *c, const orc_cdelta *d) {
   orc_jwalk w;
   orc_jv k, item;
+  More *x;
   if (d->role.type == ORC_JV_STRING && val_set(&c->role, &d->role)) return -1;
   if (d->content.type == ORC_JV_STRING && buf_add(&c->content, d->content.s, d->content.len))
     return -1;
+  if (d->reasoning.type != ORC_JV_STRING && d->refusal.type != ORC_JV_STRING &&
+      d->details.type != ORC_JV_ARRAY && d->tools.type != ORC_JV_ARRAY &&
+      d->annotations.type < ORC_JV_ARRAY && d->images.type < ORC_JV_ARRAY && d->extra_n == 0)
+    return 0;                                   /* the usual delta: done */
+  if ((x = more_of(c)) == NULL) return -1;
   if (d->reasoning.type == ORC_JV_STRING) {
-    c->has_reasoning = 1;
-    if (buf_add(&c->reasoning, d->reasoning.s, d->reasoning.len)) return -1;
+    x->has_reasoning = 1;
+    if (buf_add(&x->reasoning, d->reasoning.s, d->reasoning.len)) return -1;
   }
   if (d->refusal.type == ORC_JV_STRING) {
-    c->has_refusal = 1;
-    if (buf_add(&c->refusal, d->refusal.s, d->refusal.len)) return -1;
+    x->has_refusal = 1;
+    if (buf_add(&x->refusal, d->refusal.s, d->refusal.len)) return -1;
   }
   if (d->details.type == ORC_JV_ARRAY) {
     orc_jwalk_open(&w, &d->details);
     while (orc_jwalk_next(&w, &k, &item))
-      if (item.type == ORC_JV_OBJECT && add_detail(a, c, &item)) return -1;
+      if (item.type == ORC_JV_OBJECT && add_detail(a, x, &item)) return -1;
   }
   if (d->tools.type == ORC_JV_ARRAY) {
     orc_jwalk_open(&w, &d->tools);
     while (orc_jwalk_next(&w, &k, &item))
-      if (item.type == ORC_JV_OBJECT && add_tool(a, c, &item)) return -1;
+      if (item.type == ORC_JV_OBJECT && add_tool(a, x, &item)) return -1;
   }
   if (d->annotations.type == ORC_JV_ARRAY || d->annotations.type == ORC_JV_OBJECT) {
-    c->has_ann = 1;
-    if (val_append_items(&c->ann, &d->annotations)) return -1;
+    x->has_ann = 1;
+    if (val_append_items(&x->ann, &d->annotations)) return -1;
   }
   if (d->images.type == ORC_JV_ARRAY || d->images.type == ORC_JV_OBJECT) {
-    c->has_img = 1;
-    if (val_append_items(&c->img, &d->images)) return -1;
+    x->has_img = 1;
+    if (val_append_items(&x->img, &d->images)) return -1;
   }
   if (d->extra_n > 0) {
     size_t from = read_members(a, ck->extra + d->extra_first, d->extra_n), i;
@@ -829,7 +852,7 @@ static int add_delta (orc_acc *a, const orc_chunk *ck, Choice *c, const orc_cdel
       const Mem *m = &a->mem[i];
       Field *f;
       if (m->dead || m->val.type == ORC_JV_NULL) continue;
-      if ((f = put_field(a, &c->extra, m)) == NULL || val_set(&f->v, &m->val)) rc = -1;
+      if ((f = put_field(a, &x->extra, m)) == NULL || val_set(&f->v, &m->val)) rc = -1;
     }
     mem_pop(a, from);
     if (rc) return -1;
@@ -875,11 +898,14 @@ int orc_acc_add (orc_acc *a, const orc_chunk *ck) {
         memcmp(a->top.f[i].key, m->key.s, m->key.len) == 0) {
       f = &a->top.f[i];                         /* the fields come in the same order */
     } else {
-      size_t from = a->nmem;
-      if (mem_push(a, &m->key, &m->val)) return ORC_JSON_ENOMEM;
-      f = put_field(a, &a->top, &a->mem[from]);
-      mem_pop(a, from);
-      if (f == NULL) return ORC_JSON_ENOMEM;
+      const char *k = m->key.s;
+      size_t kl = m->key.len;
+      if (m->key.esc) {                         /* unescaped in the scratch, for the lookup */
+        if (buf_reserve(&a->kb, kl + 4)) return ORC_JSON_ENOMEM;
+        k = a->kb.p + a->kb.len;
+        kl = orc_jstring(&m->key, a->kb.p + a->kb.len);
+      }
+      if ((f = map_put(&a->top, k, kl)) == NULL) return ORC_JSON_ENOMEM;
     }
     if (val_set(&f->v, &m->val)) return ORC_JSON_ENOMEM;
   }
@@ -897,8 +923,10 @@ int orc_acc_add (orc_acc *a, const orc_chunk *ck) {
       if (val_set(&c->finish, &ch->finish)) return ORC_JSON_ENOMEM;
     }
     if (ch->native.type > ORC_JV_NULL && val_set(&c->native, &ch->native)) return ORC_JSON_ENOMEM;
-    if (ch->logprobs.type == ORC_JV_OBJECT && add_logprobs(a, c, &ch->logprobs))
-      return ORC_JSON_ENOMEM;
+    if (ch->logprobs.type == ORC_JV_OBJECT) {
+      More *x = more_of(c);
+      if (x == NULL || add_logprobs(a, x, &ch->logprobs)) return ORC_JSON_ENOMEM;
+    }
   }
   return ORC_JSON_OK;
 }
@@ -958,17 +986,19 @@ static void put_fields (Out *o, const Map *m, int more) {
   }
 }
 
-static void put_choice (Out *o, const Choice *c) {
+static void put_choice (Out *o, const Choice *ch) {
+  static const More none;
+  const More *c = ch->more != NULL ? ch->more : &none;
   size_t i;
   PUTS(o, "{\"index\":");
-  put_val(o, &c->index);
+  put_val(o, &ch->index);
   PUTS(o, ",\"message\":{");
   put_fields(o, &c->extra, 1);
   PUTS(o, "\"role\":");
-  if (c->role.type == ORC_JV_STRING) put_val(o, &c->role);
+  if (ch->role.type == ORC_JV_STRING) put_val(o, &ch->role);
   else PUTS(o, "\"assistant\"");
   PUTS(o, ",\"content\":");
-  if (c->content.len > 0) put_string(o, c->content.p, c->content.len);
+  if (ch->content.len > 0) put_string(o, ch->content.p, ch->content.len);
   else PUTS(o, "null");
   if (c->has_reasoning) {
     PUTS(o, ",\"reasoning\":");
@@ -1015,13 +1045,13 @@ static void put_choice (Out *o, const Choice *c) {
     put_val(o, &c->img);
   }
   PUTS(o, "}");
-  if (c->finish.type != ORC_JV_NONE) {
+  if (ch->finish.type != ORC_JV_NONE) {
     PUTS(o, ",\"finish_reason\":");
-    put_val(o, &c->finish);
+    put_val(o, &ch->finish);
   }
-  if (c->native.type != ORC_JV_NONE) {
+  if (ch->native.type != ORC_JV_NONE) {
     PUTS(o, ",\"native_finish_reason\":");
-    put_val(o, &c->native);
+    put_val(o, &ch->native);
   }
   if (c->has_lp) {
     PUTS(o, ",\"logprobs\":{");

@@ -324,11 +324,12 @@ static int which (const orc_jv *k, const Name *names) {
 
 #define SCALAR(v) ((v)->type < ORC_JV_ARRAY)
 
+/* Room for one more item in *p (n of *cap); big items start one at a time. */
 static int grow (void **p, size_t *cap, size_t n, size_t size) {
   size_t nc;
   void *np;
   if (n < *cap) return 0;
-  nc = *cap ? *cap * 2 : 4;
+  nc = *cap ? *cap * 2 : size >= 256 ? 1 : 4;
   if (nc > ((size_t)-1) / size) return -1;
   np = realloc(*p, nc * size);
   if (np == NULL) return -1;
@@ -716,7 +717,13 @@ static int keep_template (orc_chunk *c, const char *s, size_t len) {
   if (c->type != ORC_JV_OBJECT || !c->first || c->ch[0].delta.type != ORC_JV_OBJECT ||
       c->ch[0].d.content.type != ORC_JV_STRING)
     return 0;
-  if (c->tmpl == c) {                         /* the first time */
+  if (c->tmpl == c) {
+    /* made for the second such chunk: one alone (a stream waiting for
+    ** its next token) shows no repetition yet, and costs no template */
+    if (!c->tseen) {
+      c->tseen = 1;
+      return 0;
+    }
     c->tmpl = (orc_chunk *)calloc(1, sizeof(orc_chunk));
     if (c->tmpl == NULL) return -1;
   }

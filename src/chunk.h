@@ -91,6 +91,7 @@ typedef struct orc_chunk {
   struct orc_chunk *tmpl;
   char *tbytes;
   size_t tlen, tcap, tpre, tsuf;
+  int tseen;           /* a chunk that could be one was seen */
 } orc_chunk;
 
 /* templates: use them (orc_chunk_scan keeps one); 0 scans every chunk in full. */

@@ -1,14 +1,20 @@
 --- Stream: a streaming chat completion as a coroutine-friendly iterator.
 --
--- The transfer's SSE events are queued in C.  A chunk decoder in the core
--- (core.chunk_decoder, src/lchunk.c) takes them a batch at a time
--- (req:take_into: no Lua string per event) and reads one per call: a
--- chunk table for next(), the content text for text() (building no table
--- at all), nothing for result().  Every chunk it reads is accumulated in
--- C as it is read, by the rules of openrouter.accumulator (the reference
--- implementation, which the decoder is tested against), so what the
--- accumulator holds is exactly what was handed out; result() and partial()
--- build the response table once.
+-- The transfer's SSE events are queued in C.  A decoder takes them a
+-- batch at a time and reads one per call: a chunk table for next(), the
+-- content text for text() (building no table at all), nothing for
+-- result().  Every chunk it reads is accumulated as it is read, so what
+-- the accumulation holds is exactly what was handed out; result() and
+-- partial() build the response once.
+--
+-- The chat decoder is the core's (core.chunk_decoder, src/lchunk.c): the
+-- events move into it without a Lua string each (req:take_into), chunks
+-- are scanned, built and accumulated in C by the rules of
+-- openrouter.accumulator (the reference implementation, which it is
+-- tested against).  Another kind of event stream can bring its own
+-- decoder (M.open's `new_decoder`): an object with the same methods --
+-- push(data), next(), text(), drain(), build(), count(), finished(),
+-- done(), after_done(), request_id(), clear() -- fed through events().
 
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
@@ -19,15 +25,6 @@ local structured = require("openrouter.structured")     -- hook: structured outp
 local concat = table.concat
 local now = core.now
 local chunk_decoder = core.chunk_decoder
-
--- The decoder's methods, called directly (they check their argument).
-local dec_next, dec_text, dec_drain, dec_push, dec_request_id
-do
-  local probe = chunk_decoder()
-  dec_next, dec_text, dec_drain = probe.next, probe.text, probe.drain
-  dec_push, dec_request_id = probe.push, probe.request_id
-  probe:close()
-end
 
 local M = {}
 
@@ -51,7 +48,7 @@ end
 local function fail(self, e)
   if not self._err then
     local dec = self._dec
-    if self.request_id == nil then self.request_id = dec_request_id(dec) end
+    if self.request_id == nil then self.request_id = dec:request_id() end
     e.partial = dec:build()
     if e.request_id == nil then e.request_id = self.request_id end   -- the chunks' id
     self._err = e
@@ -66,7 +63,7 @@ end
 -- not JSON ("bad", x: its data), or a chunk that carries an error
 -- ("error", x: the chunk, accumulated).
 local function event_failed(self, what, x)
-  if self.request_id == nil then self.request_id = dec_request_id(self._dec) end
+  if self.request_id == nil then self.request_id = self._dec:request_id() end
   if what == "bad" then
     fail(self, http_errors.bad_event(self._req, x))
   else
@@ -97,7 +94,7 @@ end
 -- (another transport; and the debug trace, which sees each event).
 local function take(self, req, dec)
   local trace = self._trace
-  if not trace and req.take_into then return req:take_into(dec) end
+  if not trace and self._core_decoder and req.take_into then return req:take_into(dec) end
   local raw = self._raw
   if not raw then
     raw = {}
@@ -111,7 +108,7 @@ local function take(self, req, dec)
       trace:event(ev)
       ev = ev.data
     end
-    dec_push(dec, ev)
+    dec:push(ev)
   end
   return n, ended
 end
@@ -148,9 +145,9 @@ end
 local function next_chunk(self, deadline)
   local dec = self._dec
   while true do
-    local chunk, what, x = dec_next(dec)
+    local chunk, what, x = dec:next()
     if chunk then
-      if self.request_id == nil then self.request_id = dec_request_id(dec) end
+      if self.request_id == nil then self.request_id = dec:request_id() end
       return chunk
     elseif chunk == false then
       event_failed(self, what, x)
@@ -169,9 +166,9 @@ end
 local function next_text(self, deadline)
   local dec = self._dec
   while true do
-    local t, what, x = dec_text(dec)
+    local t, what, x = dec:text()
     if t then
-      if self.request_id == nil then self.request_id = dec_request_id(dec) end
+      if self.request_id == nil then self.request_id = dec:request_id() end
       return t
     elseif t == false then
       event_failed(self, what, x)
@@ -188,7 +185,7 @@ end
 local function drain(self)
   local dec = self._dec
   while true do
-    local r, what, x = dec_drain(dec)
+    local r, what, x = dec:drain()
     if r == false then
       event_failed(self, what, x)
     elseif self._ended then
@@ -197,7 +194,7 @@ local function drain(self)
       fill(self, nil)
     end
   end
-  if self.request_id == nil then self.request_id = dec_request_id(dec) end
+  if self.request_id == nil then self.request_id = dec:request_id() end
 end
 
 --- The next decoded chunk; nil at the end.  With `timeout` (seconds): false
@@ -407,15 +404,19 @@ end
 --- Start a stream: `start()` starts a transfer (the core request, or nil
 --- and an error: then open returns them); it starts the retries too, as
 --- `policy` (openrouter.retry) allows, before the first chunk.
+--- `new_decoder` (default core.chunk_decoder, chat chunks) makes the
+--- stream's decoder (see the top of this file).
 ---@return openrouter.Stream|nil
 ---@return openrouter.Error|nil
-function M.open(client, start, policy)
+function M.open(client, start, policy, new_decoder)
+  new_decoder = new_decoder or chunk_decoder
   local req, err = start()
   if not req then return nil, err end
   return setmetatable({
     _client = client, _loop = client._loop, _req = req, _trace = client._trace,
     _restart = start, _retry = policy,
-    _dec = chunk_decoder(),          -- the events taken from req, and the accumulation
+    _dec = new_decoder(),            -- the events taken from req, and the accumulation
+    _core_decoder = new_decoder == chunk_decoder,
     _ended = false,
   }, Stream)
 end
