@@ -707,6 +707,7 @@ static int scan_by_template (orc_chunk *c, const char *s, size_t len) {
   if (copy_summary(c, t, &m)) return ORC_JSON_ENOMEM;
   c->ch[0].d.content.esc = esc;       /* the body is the new one */
   c->text = n > 0 ? c->ch[0].d.content : NONE;
+  c->as_tmpl = 1;
   return ORC_JSON_OK;
 }
 
@@ -746,6 +747,8 @@ static int keep_template (orc_chunk *c, const char *s, size_t len) {
   c->tpre = m.pre;
   c->tsuf = m.suf;
   c->tlen = len;
+  c->tgen++;
+  c->as_tmpl = 1;
   return 0;
 }
 
@@ -777,6 +780,7 @@ static int scan_full (orc_chunk *c, const char *s, size_t len) {
 
 int orc_chunk_scan (orc_chunk *c, const char *s, size_t len) {
   int rc;
+  c->as_tmpl = 0;
   if (c->tmpl != NULL && c->tmpl != c) {
     rc = scan_by_template(c, s, len);
     if (rc != -1) return rc;

@@ -92,6 +92,9 @@ typedef struct orc_chunk {
   char *tbytes;
   size_t tlen, tcap, tpre, tsuf;
   int tseen;           /* a chunk that could be one was seen */
+  unsigned tgen;       /* counts the templates made */
+  int as_tmpl;         /* this scan is the template's but for the content (it
+                       ** was scanned through it, or just became it) */
 } orc_chunk;
 
 /* templates: use them (orc_chunk_scan keeps one); 0 scans every chunk in full. */

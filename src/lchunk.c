@@ -49,6 +49,8 @@ typedef struct Dec {
   size_t after_done;         /* events read after it */
   char *id;                  /* the first chunk id that is a string */
   size_t idlen;
+  int parts;                 /* the user value is the parts table (MAKE) */
+  unsigned parts_gen;        /* it holds that template's parts (+1; 0: none) */
 } Dec;
 
 /* ------------------------------------------------------------ the queue */
@@ -118,22 +120,29 @@ static int next_event (Dec *D, const char **data, size_t *len) {
 ** A chunk in the usual shape (orc_chunk.hot) is made by a Lua function
 ** from its parts: table constructors with constant keys, which the
 ** interpreters (and LuaJIT's compiler) build faster than C calls can.
-** Absent parts are nil, so their keys are absent, as decoded.
+** The parts are in a table, P_* below; absent ones are nil, so their keys
+** are absent, as decoded.  The table is the decoder's (its user value):
+** while chunks come through the scanner's template, every part but the
+** content is the template's, so they stay from one chunk to the next and
+** only the content is pushed.
 */
+enum { P_ID = 1, P_PROVIDER, P_MODEL, P_OBJECT, P_CREATED, P_FP, P_INDEX, P_FINISH,
+       P_NATIVE, P_LOGPROBS, P_ROLE, P_CONTENT, P_REASONING, P_REFUSAL, NPARTS = P_REFUSAL };
+
 static const char MAKE[] =
   "local A, O, setmetatable = ...\n"
-  "return function (id, provider, model, object, created, fp, index, finish, native,\n"
-  "                 logprobs, role, content, reasoning, refusal)\n"
+  "return function (p)\n"
   "  local d\n"
+  "  local role, content, reasoning, refusal = p[11], p[12], p[13], p[14]\n"
   "  if role == nil and content == nil and reasoning == nil and refusal == nil then\n"
   "    d = setmetatable({}, O)\n"
   "  else\n"
   "    d = { role = role, content = content, reasoning = reasoning, refusal = refusal }\n"
   "  end\n"
-  "  return { id = id, provider = provider, model = model, object = object,\n"
-  "           created = created, system_fingerprint = fp,\n"
-  "           choices = setmetatable({ { index = index, delta = d, finish_reason = finish,\n"
-  "             native_finish_reason = native, logprobs = logprobs } }, A) }\n"
+  "  return { id = p[1], provider = p[2], model = p[3], object = p[4],\n"
+  "           created = p[5], system_fingerprint = p[6],\n"
+  "           choices = setmetatable({ { index = p[7], delta = d, finish_reason = p[8],\n"
+  "             native_finish_reason = p[9], logprobs = p[10] } }, A) }\n"
   "end\n";
 
 /* The keys of chat chunks (and of the response), pushed from upvalues. */
@@ -346,27 +355,11 @@ static void push_scalar (lua_State *L, const orc_jv *v) {
   }
 }
 
-/* Push the chunk c (hot) through MAKE.  [-0, +1, e] */
-static void make_hot (lua_State *L, const orc_chunk *c) {
-  const orc_cchoice *ch = &c->ch[0];
-  lua_pushvalue(L, UV_MAKE);
-  push_scalar(L, &c->id);
-  push_scalar(L, &c->provider);
-  push_scalar(L, &c->model);
-  push_scalar(L, &c->object);
-  push_scalar(L, &c->created);
-  push_scalar(L, &c->fingerprint);
-  push_scalar(L, &ch->index);
-  push_scalar(L, &ch->finish);
-  push_scalar(L, &ch->native);
-  push_scalar(L, &ch->logprobs);
-  push_scalar(L, &ch->d.role);
-  push_scalar(L, &ch->d.content);
-  push_scalar(L, &ch->d.reasoning);
-  push_scalar(L, &ch->d.refusal);
-  lua_call(L, 14, 1);
+/* parts[i] = v.  [-0, +0, m] */
+static void set_part (lua_State *L, int parts, int i, const orc_jv *v) {
+  push_scalar(L, v);
+  lua_rawseti(L, parts, i);
 }
-
 /* Push the value of the checked JSON text s[0..len).  [-0, +1, m] */
 static void build (lua_State *L, const char *s, size_t len) {
   B b;
@@ -431,6 +424,41 @@ static int step (lua_State *L, Dec *D, const char **data, size_t *len) {
   return EV_EMPTY;
 }
 
+/* Push the chunk D->ck (hot) made by MAKE.  [-0, +1, e] */
+static void make_hot (lua_State *L, Dec *D) {
+  const orc_chunk *c = &D->ck;
+  const orc_cchoice *ch = &c->ch[0];
+  int parts;
+  lua_pushvalue(L, UV_MAKE);
+  if (D->parts) {
+    orc_getuservalue(L, 1);
+  } else {
+    lua_createtable(L, NPARTS, 0);
+    lua_pushvalue(L, -1);
+    orc_setuservalue(L, 1);
+    D->parts = 1;
+  }
+  parts = lua_gettop(L);
+  if (!c->as_tmpl || D->parts_gen != c->tgen + 1) {
+    set_part(L, parts, P_ID, &c->id);
+    set_part(L, parts, P_PROVIDER, &c->provider);
+    set_part(L, parts, P_MODEL, &c->model);
+    set_part(L, parts, P_OBJECT, &c->object);
+    set_part(L, parts, P_CREATED, &c->created);
+    set_part(L, parts, P_FP, &c->fingerprint);
+    set_part(L, parts, P_INDEX, &ch->index);
+    set_part(L, parts, P_FINISH, &ch->finish);
+    set_part(L, parts, P_NATIVE, &ch->native);
+    set_part(L, parts, P_LOGPROBS, &ch->logprobs);
+    set_part(L, parts, P_ROLE, &ch->d.role);
+    set_part(L, parts, P_REASONING, &ch->d.reasoning);
+    set_part(L, parts, P_REFUSAL, &ch->d.refusal);
+    D->parts_gen = c->as_tmpl ? c->tgen + 1 : 0;
+  }
+  set_part(L, parts, P_CONTENT, &ch->d.content);
+  lua_call(L, 1, 1);
+}
+
 /* false, "bad", data | false, "error", chunk.  [-0, +3, m] */
 static int failed (lua_State *L, int what, const char *data, size_t len) {
   lua_pushboolean(L, 0);
@@ -458,7 +486,7 @@ static int ldec_next (lua_State *L) {
     return 1;
   }
   if (what != EV_CHUNK) return failed(L, what, data, len);
-  if (D->ck.hot) make_hot(L, &D->ck);
+  if (D->ck.hot) make_hot(L, D);
   else build(L, data, len);
   return 1;
 }
