@@ -104,5 +104,6 @@ soak: build
 .PHONY: test-gc
 test-gc: build
 	@ORC_SPECS="spec/client_spec.lua spec/faults_spec.lua spec/sse_spec.lua spec/errors_spec.lua \
-	  spec/async_spec.lua spec/callbacks_spec.lua spec/loop_luv_spec.lua spec/loop_manual_spec.lua" \
+	  spec/async_spec.lua spec/callbacks_spec.lua spec/loop_luv_spec.lua spec/loop_manual_spec.lua \
+	  spec/stream_decode_spec.lua" \
 	  tools/run-specs 5.4 jit -- --helper=spec/gcstress.lua
