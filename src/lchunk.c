@@ -50,7 +50,8 @@ typedef struct Dec {
   char *id;                  /* the first chunk id that is a string */
   size_t idlen;
   int parts;                 /* the user value is the parts table (MAKE) */
-  unsigned parts_gen;        /* it holds that template's parts (+1; 0: none) */
+  int parts_ok;              /* it holds the parts of template parts_gen */
+  unsigned parts_gen;
 } Dec;
 
 /* ------------------------------------------------------------ the queue */
@@ -113,37 +114,43 @@ static int next_event (Dec *D, const char **data, size_t *len) {
 #define UV_OBJECT_MT lua_upvalueindex(2)
 #define UV_KEYHASH lua_upvalueindex(3)
 #define UV_MAKE lua_upvalueindex(4)
-#define UV_KEY(i) lua_upvalueindex(5 + (i))
-#define NUV 4
+#define UV_MAKE_PARTS lua_upvalueindex(5)
+#define UV_KEY(i) lua_upvalueindex(6 + (i))
+#define NUV 5
 
 /*
 ** A chunk in the usual shape (orc_chunk.hot) is made by a Lua function
 ** from its parts: table constructors with constant keys, which the
 ** interpreters (and LuaJIT's compiler) build faster than C calls can.
-** The parts are in a table, P_* below; absent ones are nil, so their keys
-** are absent, as decoded.  The table is the decoder's (its user value):
-** while chunks come through the scanner's template, every part but the
-** content is the template's, so they stay from one chunk to the next and
-** only the content is pushed.
+** Absent parts are nil, so their keys are absent, as decoded.  The parts
+** come as arguments (make), or in a table (make_parts): the decoder's own
+** (its user value), which keeps them while chunks come through the
+** scanner's template -- every part but the content is then the
+** template's, so only the content is pushed.
 */
 enum { P_ID = 1, P_PROVIDER, P_MODEL, P_OBJECT, P_CREATED, P_FP, P_INDEX, P_FINISH,
        P_NATIVE, P_LOGPROBS, P_ROLE, P_CONTENT, P_REASONING, P_REFUSAL, NPARTS = P_REFUSAL };
 
 static const char MAKE[] =
   "local A, O, setmetatable = ...\n"
-  "return function (p)\n"
+  "local function make (id, provider, model, object, created, fp, index, finish, native,\n"
+  "                     logprobs, role, content, reasoning, refusal)\n"
   "  local d\n"
-  "  local role, content, reasoning, refusal = p[11], p[12], p[13], p[14]\n"
   "  if role == nil and content == nil and reasoning == nil and refusal == nil then\n"
   "    d = setmetatable({}, O)\n"
   "  else\n"
   "    d = { role = role, content = content, reasoning = reasoning, refusal = refusal }\n"
   "  end\n"
-  "  return { id = p[1], provider = p[2], model = p[3], object = p[4],\n"
-  "           created = p[5], system_fingerprint = p[6],\n"
-  "           choices = setmetatable({ { index = p[7], delta = d, finish_reason = p[8],\n"
-  "             native_finish_reason = p[9], logprobs = p[10] } }, A) }\n"
-  "end\n";
+  "  return { id = id, provider = provider, model = model, object = object,\n"
+  "           created = created, system_fingerprint = fp,\n"
+  "           choices = setmetatable({ { index = index, delta = d, finish_reason = finish,\n"
+  "             native_finish_reason = native, logprobs = logprobs } }, A) }\n"
+  "end\n"
+  "local function make_parts (p)\n"
+  "  return make(p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12],\n"
+  "              p[13], p[14])\n"
+  "end\n"
+  "return make, make_parts\n";
 
 /* The keys of chat chunks (and of the response), pushed from upvalues. */
 static const char *const KEYS[] = {
@@ -424,12 +431,31 @@ static int step (lua_State *L, Dec *D, const char **data, size_t *len) {
   return EV_EMPTY;
 }
 
-/* Push the chunk D->ck (hot) made by MAKE.  [-0, +1, e] */
+/* Push the chunk D->ck (hot), made by MAKE.  [-0, +1, e] */
 static void make_hot (lua_State *L, Dec *D) {
   const orc_chunk *c = &D->ck;
   const orc_cchoice *ch = &c->ch[0];
   int parts;
-  lua_pushvalue(L, UV_MAKE);
+  if (!c->as_tmpl) {                  /* no template to share parts with */
+    lua_pushvalue(L, UV_MAKE);
+    push_scalar(L, &c->id);
+    push_scalar(L, &c->provider);
+    push_scalar(L, &c->model);
+    push_scalar(L, &c->object);
+    push_scalar(L, &c->created);
+    push_scalar(L, &c->fingerprint);
+    push_scalar(L, &ch->index);
+    push_scalar(L, &ch->finish);
+    push_scalar(L, &ch->native);
+    push_scalar(L, &ch->logprobs);
+    push_scalar(L, &ch->d.role);
+    push_scalar(L, &ch->d.content);
+    push_scalar(L, &ch->d.reasoning);
+    push_scalar(L, &ch->d.refusal);
+    lua_call(L, NPARTS, 1);
+    return;
+  }
+  lua_pushvalue(L, UV_MAKE_PARTS);
   if (D->parts) {
     orc_getuservalue(L, 1);
   } else {
@@ -439,7 +465,7 @@ static void make_hot (lua_State *L, Dec *D) {
     D->parts = 1;
   }
   parts = lua_gettop(L);
-  if (!c->as_tmpl || D->parts_gen != c->tgen + 1) {
+  if (!D->parts_ok || D->parts_gen != c->tgen) {   /* none yet, or another template's */
     set_part(L, parts, P_ID, &c->id);
     set_part(L, parts, P_PROVIDER, &c->provider);
     set_part(L, parts, P_MODEL, &c->model);
@@ -453,7 +479,8 @@ static void make_hot (lua_State *L, Dec *D) {
     set_part(L, parts, P_ROLE, &ch->d.role);
     set_part(L, parts, P_REASONING, &ch->d.reasoning);
     set_part(L, parts, P_REFUSAL, &ch->d.refusal);
-    D->parts_gen = c->as_tmpl ? c->tgen + 1 : 0;
+    D->parts_gen = c->tgen;
+    D->parts_ok = 1;
   }
   set_part(L, parts, P_CONTENT, &ch->d.content);
   lua_call(L, 1, 1);
@@ -677,7 +704,7 @@ void orc_open_chunk (lua_State *L) {
   lua_pushvalue(L, -4);
   lua_pushvalue(L, -4);
   lua_getglobal(L, "setmetatable");
-  lua_call(L, 3, 1);                  /* MAKE */
+  lua_call(L, 3, 2);                  /* make, make_parts */
   for (i = 0; i < NKEYS; i++) {
     size_t n = strlen(KEYS[i]);
     unsigned h = key_hash(KEYS[i], n);
