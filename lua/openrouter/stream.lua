@@ -233,41 +233,7 @@ local function delta_text(chunk)
   return nil
 end
 
--- M.texts for a stream that hands out its text deltas itself (_poll_text)
--- and a caller that wants no chunks: the same behaviour, no chunk tables.
-local function direct_texts(s, poll_text, every, stop)
-  if every == 0 then
-    return function() return poll_text(s, nil) end
-  end
-  local last = -math.huge
-  return function()
-    if last > -math.huge then last = now() end
-    local parts, n, deadline = {}, 0, nil
-    while true do
-      local ok, t = async.pcall(poll_text, s, deadline)
-      if stop and stop() then return nil end
-      if not ok then
-        if n > 0 then break end          -- the error comes again on the next call
-        error(t, 0)
-      end
-      if t == nil then break end         -- the end
-      if t then
-        n = n + 1
-        parts[n] = t
-        if now() - last >= every then break end
-        deadline = last + every
-      elseif n > 0 then                  -- false: the deadline passed
-        break
-      end
-    end
-    if n == 0 then return nil end
-    local wait = last + every - now()
-    if wait > 0 then s._loop.sleep(s._client, wait, stop) end
-    if stop and stop() then return nil end
-    last = now()
-    return n == 1 and parts[1] or concat(parts, "", 1, n)
-  end
-end
+local STOP = {}   -- a pull's answer: on_chunk returned false
 
 --- The one text coalescer, for stream:text() and for on_text callbacks: a
 --- function that returns the next piece of text of stream `s`, or nil at
@@ -281,22 +247,35 @@ end
 ---    returns false, the call returns nil at once.
 ---  * stop() (optional) is asked whenever a wait ends; once it returns
 ---    true, the text not yet handed out is dropped and the call returns nil.
+--- A stream that hands out its text deltas itself (`_poll_text`, as Stream
+--- does) is read through it when no on_chunk wants the chunks: then no
+--- chunk table is built.
 ---@param s openrouter.Stream
 ---@param every number
 ---@param on_chunk function|nil
 ---@param stop function|nil
 ---@return fun(): string|nil
 function M.texts(s, every, on_chunk, stop)
-  local poll_text = on_chunk == nil and s._poll_text
-  if poll_text then return direct_texts(s, poll_text, every, stop) end
+  -- pull(s, deadline): a text, true (a chunk without text), nil (the
+  -- end), false (the deadline passed) or STOP
+  local pull = on_chunk == nil and s._poll_text
+  if pull and every == 0 then
+    return function() return pull(s, nil) end
+  end
+  if not pull then
+    pull = function(_, deadline)
+      local chunk = s:_poll(deadline)
+      if not chunk then return chunk end
+      if on_chunk and on_chunk(chunk) == false then return STOP end
+      return delta_text(chunk) or true
+    end
+  end
   if every == 0 then
     return function()
       while true do
-        local chunk = s:_poll(nil)
-        if chunk == nil then return nil end
-        if on_chunk and on_chunk(chunk) == false then return nil end
-        local t = delta_text(chunk)
-        if t then return t end
+        local t = pull(s, nil)
+        if t == nil or t == STOP then return nil end
+        if t ~= true then return t end
       end
     end
   end
@@ -307,24 +286,21 @@ function M.texts(s, every, on_chunk, stop)
     if last > -math.huge then last = now() end
     local parts, n, deadline = {}, 0, nil
     while true do
-      local ok, chunk = async.pcall(s._poll, s, deadline)
+      local ok, t = async.pcall(pull, s, deadline)
       if stop and stop() then return nil end
       if not ok then
         if n > 0 then break end          -- the error comes again on the next call
-        error(chunk, 0)
+        error(t, 0)
       end
-      if chunk == nil then break end     -- the end
-      if chunk then
-        if on_chunk and on_chunk(chunk) == false then return nil end
-        local t = delta_text(chunk)
-        if t then
-          n = n + 1
-          parts[n] = t
-          if now() - last >= every then break end
-          deadline = last + every
-        end
-      elseif n > 0 then                  -- false: the deadline passed
-        break
+      if t == nil then break end         -- the end
+      if t == STOP then return nil end
+      if t == false then                 -- the deadline passed
+        if n > 0 then break end
+      elseif t ~= true then
+        n = n + 1
+        parts[n] = t
+        if now() - last >= every then break end
+        deadline = last + every
       end
     end
     if n == 0 then return nil end
