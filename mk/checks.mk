@@ -46,7 +46,7 @@ test-valgrind: check-deps build/5.4/openrouter/core.so
 # stay untouched); a crash fails the run and leaves its input in build/fuzz/.
 # FUZZ_TARGETS picks the targets (make fuzz FUZZ_TARGETS=sse).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= sse schema json http1
+FUZZ_TARGETS ?= sse schema json http1 chunk
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # The schema target embeds a Lua: any of LUAS whose library is installed
 # (CHECK_PKGS brings 5.4's), built with the same ORC_CFLAGS as the core.
@@ -88,6 +88,15 @@ build/fuzz/fuzz_json: fuzz/fuzz_json.c $(JSON_SRCS) $(HDRS)
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -I$(inc_$(FUZZ_LUA)) -Isrc -o $@ \
 	  fuzz/fuzz_json.c $(JSON_SRCS) $(lib_$(FUZZ_LUA)) -lm
+
+# the chunk decoder against the codec + the Lua reference accumulator (run
+# from the root: it loads lua/openrouter/accumulator.lua, spec/support/)
+CHUNK_SRCS := src/chunk.c src/accum.c src/lchunk.c $(JSON_SRCS)
+
+build/fuzz/fuzz_chunk: fuzz/fuzz_chunk.c $(CHUNK_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) $(ORC_CFLAGS) -I$(inc_$(FUZZ_LUA)) $(CURL_CFLAGS) -Isrc -o $@ \
+	  fuzz/fuzz_chunk.c $(CHUNK_SRCS) $(lib_$(FUZZ_LUA)) -lm
 
 fuzz: check-deps $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -138,5 +147,5 @@ soak: build
 test-gc: build
 	@ORC_SPECS="spec/client_spec.lua spec/faults_spec.lua spec/sse_spec.lua spec/errors_spec.lua \
 	  spec/async_spec.lua spec/callbacks_spec.lua spec/loop_luv_spec.lua spec/loop_manual_spec.lua \
-	  spec/responses_spec.lua" \
+	  spec/responses_spec.lua spec/stream_decode_spec.lua" \
 	  tools/run-specs 5.4 jit -- --helper=spec/gcstress.lua

@@ -3,7 +3,7 @@
 -- simulator's reasoning and tool-call streams through a real client.
 local accumulator = require("openrouter.accumulator")
 local cjson = require("cjson")
-local null = cjson.null
+local null = cjson.null          -- the same value as openrouter.null
 
 -- Feed chunks, return the built response.
 local function run(chunks)
@@ -266,6 +266,43 @@ describe("accumulator", function()
     local second = accumulator.build(acc)
     assert.equal("ab", second.choices[1].message.content)
     assert.equal("rs", second.choices[1].message.reasoning_details[1].text)
+  end)
+
+  it("a tool call with keys named args or fn does not raise (they are the call's fields)", function()
+    local msg = run({
+      delta({ tool_calls = { { index = 0, id = "c", args = "x", fn = { a = 1 },
+                               ["function"] = { name = "f", arguments = "{" } } } }),
+      delta({ tool_calls = { { index = 0, ["function"] = { arguments = "}" } } } }),
+    }).choices[1].message
+    assert.same({ index = 0, id = "c", args = "x", fn = { a = 1 },
+                  ["function"] = { name = "f", arguments = "{}" } }, msg.tool_calls[1])
+  end)
+
+  it("a logprobs field that was null and then an array does not raise: the array starts the list", function()
+    local out = run({
+      delta({ content = "a" }, { logprobs = { content = null, refusal = { { token = "r" } } } }),
+      delta({ content = "b" }, { logprobs = { content = { { token = "b" } }, refusal = null } }),
+      delta({ content = "c" }, { logprobs = { content = { { token = "c" } } } }),
+    })
+    local lp = out.choices[1].logprobs
+    assert.same({ { token = "b" }, { token = "c" } }, lp.content)
+    assert.equal(null, lp.refusal)
+  end)
+
+  it("ignores a decoded JSON array where an object belongs", function()
+    local json = require("openrouter.json")
+    local out = run({
+      json.decode('{"id":"g","choices":[[1],{"index":0,"delta":[1,2]}]}'),
+      json.decode('{"id":"g","choices":[{"index":0,"delta":{"content":"ok","tool_calls":[[1],'
+        .. '{"index":0,"function":[1]}],"reasoning_details":[[1]]},"logprobs":[1]}]}'),
+      json.decode('[1,2]'),
+    })
+    local msg = out.choices[1].message
+    assert.equal("ok", msg.content)
+    assert.same({ { index = 0, ["function"] = { arguments = "" } } }, msg.tool_calls)
+    assert.is_nil(msg.reasoning_details)
+    assert.is_nil(out.choices[1].logprobs)
+    assert.is_nil(out[1])
   end)
 
   it("ignores what is not a table where tables belong", function()

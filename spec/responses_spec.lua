@@ -432,17 +432,16 @@ describe("responses", function()
 end)
 
 describe("responses accumulation", function()
-  -- A stream-like table fed data strings by hand (no transport).
+  -- A stream-like table whose decoder is fed data strings by hand (no transport).
   local function feed(events)
     local s = setmetatable({
-      _kind = responses.KIND, _acc = responses.KIND.new(), _done_seen = false, _after_done = 0,
+      _kind = responses.KIND, _dec = responses.KIND.decoder(),
       _req = { headers = function() return {} end, status = function() return 200 end, cancel = function() end },
-      _raw = {}, _ri = 1, _rn = 0,
     }, responses.ResponsesStream)
     local out = {}
     for _, ev in ipairs(events) do
-      local item = responses.KIND.take(s, type(ev) == "string" and ev or cjson.encode(ev))
-      out[#out + 1] = item or false
+      s._dec:push(type(ev) == "string" and ev or cjson.encode(ev))
+      out[#out + 1] = s._dec:next() or false
     end
     return s, out
   end
@@ -474,7 +473,7 @@ describe("responses accumulation", function()
     }
     local p = s:partial()
     assert.are.equal("resp-1", p.id)
-    assert.are.equal("resp-1", s.request_id)   -- no X-Generation-Id: the response's id
+    assert.are.equal("resp-1", s._dec:request_id(s._req))   -- no X-Generation-Id: the response's id
     assert.are.equal("Hello", p.output_text)
     assert.are.same({ { type = "summary_text", text = "Thinking" } }, p.output[1].summary)
     assert.are.same({ type = "output_text", text = "Hello", annotations = {} }, p.output[2].content[1])
@@ -483,8 +482,8 @@ describe("responses accumulation", function()
     assert.are.equal("c1", p.output[3].call_id)
     assert.are.equal("raw input", p.output[4].input)
     assert.are.equal(4, #p.output)            -- an event that builds nothing adds no item
-    assert.is_false(responses.KIND.complete(s))
-    assert.are.equal(17, responses.KIND.count(s))
+    assert.is_false(s._dec:done())
+    assert.are.equal(17, s._dec:count())
     -- partial() is fresh every time: later events do not change what it gave
     feed{}  -- (no-op)
     local p2 = s:partial()
@@ -503,20 +502,20 @@ describe("responses accumulation", function()
     assert.are.equal("draf", s:partial().output_text)    -- output_text: the deltas handed out
     assert.is_false(out[4])
     assert.is_false(out[5])
-    assert.are.equal(1, s._after_done)
+    assert.are.equal(1, s._dec:after_done())
     local s2 = feed{
       { type = "response.output_text.delta", output_index = 0, content_index = 0, delta = "x" },
       { type = "response.completed", response = { object = "response", status = "completed",
         output = { { type = "message", content = { { type = "output_text", text = "a" },
           { type = "output_text", text = "b" } } } } } },
     }
-    assert.is_true(responses.KIND.complete(s2))
+    assert.is_true(s2._dec:done())
     assert.are.equal("ab", s2:partial().output_text)      -- filled in from the final output
     assert.are.equal("completed", s2:partial().status)
   end)
 
   it("kinds: the chat kind is the default; text() follows the stream's kind", function()
-    assert.are.equal(stream_mod.CHAT, stream_mod.CHAT)
+    assert.are.equal(core.chunk_decoder, stream_mod.CHAT.decoder)
     assert.is_nil(responses.KIND.text{ type = "response.reasoning_text.delta", delta = "no" })
     assert.is_nil(responses.KIND.text{ type = "response.output_text.delta", delta = "" })
     assert.are.equal("yes", responses.KIND.text{ type = "response.output_text.delta", delta = "yes" })

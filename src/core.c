@@ -26,5 +26,6 @@ ORC_EXPORT int luaopen_openrouter_core (lua_State *L) {
   orc_open_json_encode(L);
   orc_open_json_decode(L);
   orc_open_http1(L);
+  orc_open_chunk(L);
   return 1;
 }

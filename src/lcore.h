@@ -21,6 +21,7 @@ void orc_open_transport (lua_State *L);  /* ltransport.c: multi_new, curl info *
 void orc_open_base64 (lua_State *L);     /* lbase64.c: base64, base64_file */
 void orc_open_json_encode (lua_State *L);  /* ljson_encode.c: json_encode, json_marker */
 void orc_open_json_decode (lua_State *L);  /* ljson_decode.c: json_decode */
+void orc_open_chunk (lua_State *L);        /* lchunk.c: chunk_decoder */
 
 /* The JSON marker metatables (registry names), made by either open. */
 #define ORC_JSON_ARRAY_MT "openrouter.json.array"

@@ -17,6 +17,7 @@
 #include "lauxlib.h"
 
 #include "compat.h"
+#include "evq.h"
 #include "lcore.h"
 #include "transport.h"
 #include "orc.h"
@@ -411,6 +412,29 @@ static int lreq_events (lua_State *L) {
   return 2;
 }
 
+/*
+** req:take_into(dec) -> n, ended.  [-0, +2, m]
+** Moves the queued events into the chunk decoder dec (core.chunk_decoder)
+** without making Lua strings of them: the fast path of openrouter.stream.
+** n and ended as events() says them.  A transport whose requests lack
+** this method is read through events() instead.
+*/
+static int lreq_take_into (lua_State *L) {
+  lreq *q = check_req(L);
+  orc_evq *e = orc_check_evq(L, 2);
+  orc_req *r = &q->r;
+  size_t n = 0;
+  if (q->open && r->nevents > 0) {
+    n = r->nevents;
+    if (orc_evq_take(e, &r->events, n) != 0) return luaL_error(L, "not enough memory");
+    r->nevents = 0;
+    orc_req_drained(r);
+  }
+  lua_pushinteger(L, (lua_Integer)n);
+  lua_pushboolean(L, !q->open || r->state == ORC_REQ_DONE);
+  return 2;
+}
+
 /* req:pending() -> queued events, ended.  Cheap (no allocation): loop
 ** adapters use it to resume only the waiters that can move.  A closed
 ** request counts as ended.  [-0, +2, -] */
@@ -567,6 +591,7 @@ static const luaL_Reg multi_methods[] = {
 
 static const luaL_Reg req_methods[] = {
   { "events", lreq_events },
+  { "take_into", lreq_take_into },
   { "outcome", lreq_outcome },
   { "pending", lreq_pending },
   { "status", lreq_status },

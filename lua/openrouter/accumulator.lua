@@ -9,24 +9,32 @@
 --   accumulator.count(acc)               -- chunks added
 --
 -- Merging rules: content, reasoning and refusal pieces are concatenated
--- per choice, and content is null (cjson.null) when no non-empty piece came
--- (a tool-call-only turn), as in a non-streaming answer; reasoning_details
--- entries are appended in order, an entry merged into the earlier one with
--- the same `index` and `type` (its text, summary and data pieces
--- concatenated; an entry without a type continues the last one at its
--- index): a reasoning.summary and a reasoning.encrypted entry at one index
--- stay two entries, as OpenRouter's non-streaming answer has them;
--- tool_calls are merged by index (id, type and function name kept,
+-- per choice, and content is null (openrouter.null) when no non-empty
+-- piece came (a tool-call-only turn), as in a non-streaming answer;
+-- reasoning_details entries are appended in order, an entry merged into
+-- the earlier one with the same `index` and `type` (its text, summary and
+-- data pieces concatenated; an entry without a type continues the last
+-- one at its index): a reasoning.summary and a reasoning.encrypted entry
+-- at one index stay two entries, as OpenRouter's non-streaming answer has
+-- them; tool_calls are merged by index (id, type and function name kept,
 -- arguments concatenated); annotations and images are appended; logprobs
 -- arrays (content, refusal) are appended; finish_reason and
 -- native_finish_reason keep the last non-null value; every top-level field
 -- but choices/object/error (id, model, provider, usage, created,
--- system_fingerprint...) keeps the last value sent.  The acc is opaque:
--- use these functions, not its fields.
+-- system_fingerprint...) keeps the last value sent.  Where an object
+-- belongs (a chunk, choice, delta, tool call, its function, a reasoning
+-- detail, logprobs), a JSON array (a table with the codec's array marker)
+-- is ignored like any other value that is not an object.  The acc is
+-- opaque: use these functions, not its fields.
+--
+-- This is the reference implementation: streams accumulate in C as they
+-- decode (src/accum.c, through core.chunk_decoder), and the specs and the
+-- fuzzer check that the two agree on every input.
 
-local cjson = require("cjson")
+local core = require("openrouter.core")
 
-local null = cjson.null
+local null = core.json_null
+local ARRAY_MT = core.json_array_mt
 local concat = table.concat
 
 local M = {}
@@ -35,6 +43,8 @@ local function is_str(v) return type(v) == "string" end
 local function present(v) return v ~= nil and v ~= null end
 -- An index usable as a table key: a number, not NaN (cjson decodes NaN).
 local function is_key(v) return type(v) == "number" and v == v end
+-- An object: a table that is not a decoded JSON array.
+local function is_obj(v) return type(v) == "table" and getmetatable(v) ~= ARRAY_MT end
 
 local function new_choice(index)
   return {
@@ -50,7 +60,7 @@ local DETAIL_TEXT = { text = true, summary = true, data = true }
 -- type continues the last entry at its index); any other is a new entry.
 -- details_at[index] = { last = entry, types = { [type] = entry } }.
 local function add_detail(c, det)
-  if type(det) ~= "table" then return end
+  if not is_obj(det) then return end
   local at, ty = det.index, det.type
   if not is_key(at) then at = nil end
   local slot = at ~= nil and c.details_at[at] or nil
@@ -81,19 +91,20 @@ local function add_detail(c, det)
   end
 end
 
+-- A tool call: its fields, function fields and argument pieces, apart
+-- (so that no key of the call can overwrite them).
 local function add_tool_call(c, tc)
-  if type(tc) ~= "table" then return end
+  if not is_obj(tc) then return end
   local at = tc.index
   if not is_key(at) then at = #c.tools_order end
   local cur = c.tools[at]
   if not cur then
-    cur = { index = at, args = {} }
+    cur = { index = at, fields = {}, fn = {}, args = {} }
     c.tools[at] = cur
     c.tools_order[#c.tools_order + 1] = at
   end
   for k, v in pairs(tc) do
-    if k == "function" and type(v) == "table" then
-      cur.fn = cur.fn or {}
+    if k == "function" and is_obj(v) then
       for fk, fv in pairs(v) do
         if fk == "arguments" then
           if is_str(fv) then cur.args[#cur.args + 1] = fv end
@@ -102,14 +113,16 @@ local function add_tool_call(c, tc)
         end
       end
     elseif k ~= "index" and v ~= null then
-      cur[k] = v
+      cur.fields[k] = v
     end
   end
 end
 
+-- dst (a list, or what was there before) with the items of src appended,
+-- when src is a table; an earlier value that is no list is replaced.
 local function append_all(dst, src)
   if type(src) ~= "table" then return dst end
-  dst = dst or {}
+  if type(dst) ~= "table" then dst = {} end
   for i = 1, #src do dst[#dst + 1] = src[i] end
   return dst
 end
@@ -129,7 +142,7 @@ local function add_choice(acc, ch)
     acc.order[#acc.order + 1] = index
   end
   local d = ch.delta
-  if type(d) == "table" then
+  if is_obj(d) then
     if is_str(d.role) then c.role = d.role end
     if is_str(d.content) then c.content[#c.content + 1] = d.content end
     if is_str(d.reasoning) then c.reasoning[#c.reasoning + 1] = d.reasoning end
@@ -154,7 +167,7 @@ local function add_choice(acc, ch)
     c.native_finish_reason = ch.native_finish_reason
   end
   local lp = ch.logprobs
-  if type(lp) == "table" then
+  if is_obj(lp) then
     c.logprobs = c.logprobs or {}
     for k, v in pairs(lp) do
       if type(v) == "table" then c.logprobs[k] = append_all(c.logprobs[k], v)
@@ -174,12 +187,13 @@ end
 ---@param chunk table
 function M.add(acc, chunk)
   acc.chunks = acc.chunks + 1
+  if not is_obj(chunk) then return end
   for k, v in pairs(chunk) do
     if k ~= "choices" and k ~= "object" and k ~= "error" then acc.top[k] = v end
   end
   if type(chunk.choices) == "table" then
     for _, ch in ipairs(chunk.choices) do
-      if type(ch) == "table" then add_choice(acc, ch) end
+      if is_obj(ch) then add_choice(acc, ch) end
     end
   end
 end
@@ -215,11 +229,10 @@ local function build_calls(c)
   for i, at in ipairs(c.tools_order) do
     local t = c.tools[at]
     local call = {}
-    for k, v in pairs(t) do
-      if k ~= "args" and k ~= "fn" then call[k] = v end
-    end
+    for k, v in pairs(t.fields) do call[k] = v end
+    call.index = t.index
     local fn = {}
-    for k, v in pairs(t.fn or {}) do fn[k] = v end
+    for k, v in pairs(t.fn) do fn[k] = v end
     fn.arguments = concat(t.args)
     call["function"] = fn
     calls[i] = call

@@ -259,43 +259,6 @@ local function event_error(req, ev, body)
   }, req))
 end
 
--- A data event becomes an event table (the item handed out), or nil for
--- [DONE], for what comes after it, and when the stream failed.
-local function take(self, data)
-  if self._done_seen then
-    self._after_done = self._after_done + 1
-    return nil
-  end
-  if data == "[DONE]" then
-    self._done_seen = true
-    return nil
-  end
-  local ok, ev = pcall(decode, data)
-  if not ok or type(ev) ~= "table" then
-    stream_mod.fail(self, http_errors.bad_event(self._req, data))
-    return nil
-  end
-  add(self._acc, ev)
-  if self.request_id == nil then   -- the X-Generation-Id (read once), else the response's id
-    if not self._id_header_read then
-      self._id_header_read = true
-      self.request_id = self._req:headers()["x-generation-id"]
-    end
-    local r = ev.response
-    if self.request_id == nil and type(r) == "table" and type(r.id) == "string" then self.request_id = r.id end
-  end
-  local t = ev.type
-  if t == "error" then
-    stream_mod.fail(self, event_error(self._req, ev, ev))
-    return nil
-  elseif t == "response.failed" then
-    local r = ev.response
-    stream_mod.fail(self, event_error(self._req, ev, type(r) == "table" and r.error or nil))
-    return nil
-  end
-  return ev
-end
-
 local function delta_text(ev)
   if ev.type == "response.output_text.delta" then
     local d = ev.delta
@@ -304,12 +267,96 @@ local function delta_text(ev)
   return nil
 end
 
+-- The decoder of a Responses stream (the protocol at the top of
+-- openrouter.stream): the data events queued, decoded one per read into
+-- event tables, accumulated as they are read.
+local Decoder = {}
+Decoder.__index = Decoder
+
+local function new_decoder()
+  return setmetatable({ q = {}, qi = 1, qn = 0, acc = new_acc(), done_seen = false, after = 0 }, Decoder)
+end
+
+function Decoder:push(data)
+  local n = self.qn + 1
+  self.qn = n
+  self.q[n] = data
+end
+
+-- The next event table; nil when the queue is empty; false, "bad", data
+-- for a data event that is not a JSON object; false, "error", event for
+-- an `error` or response.failed event (accumulated).
+function Decoder:next()
+  local q = self.q
+  while true do
+    local i = self.qi
+    if i > self.qn then
+      self.qi, self.qn = 1, 0
+      return nil
+    end
+    local data = q[i]
+    q[i] = nil
+    self.qi = i + 1
+    if self.done_seen then
+      self.after = self.after + 1    -- not part of the answer: counted in info()
+    elseif data == "[DONE]" then
+      self.done_seen = true
+    else
+      local ok, ev = pcall(decode, data)
+      if not ok or type(ev) ~= "table" then return false, "bad", data end
+      add(self.acc, ev)
+      local r = ev.response
+      if self.id == nil and type(r) == "table" and type(r.id) == "string" then self.id = r.id end
+      local t = ev.type
+      if t == "error" or t == "response.failed" then return false, "error", ev end
+      return ev
+    end
+  end
+end
+
+-- The next output_text delta (not empty), else as next().
+function Decoder:text()
+  while true do
+    local ev, what, x = self:next()
+    if not ev then return ev, what, x end
+    local t = delta_text(ev)
+    if t then return t end
+  end
+end
+
+-- Read what is queued, accumulating; false, what, x as next().
+function Decoder:drain()
+  while true do
+    local ev, what, x = self:next()
+    if not ev then return ev, what, x end
+  end
+end
+
+function Decoder:build() return build(self.acc) end
+function Decoder:count() return self.acc.n end
+function Decoder:finished() return false end
+-- complete: response.completed (or .incomplete) came
+function Decoder:done() return self.acc.final ~= nil end
+function Decoder:after_done() return self.after end
+-- the X-Generation-Id (read once), else the response's id
+function Decoder:request_id(req)
+  if not self.header_read and req then
+    self.header_read = true
+    self.header_id = req:headers()["x-generation-id"]
+  end
+  return self.header_id or self.id
+end
+function Decoder:clear()
+  self.q, self.qi, self.qn = {}, 1, 0
+end
+
+
 ---@class openrouter.ResponsesStream : openrouter.Stream
 local ResponsesStream = {}
 ResponsesStream.__index = ResponsesStream
 ResponsesStream.__name = "openrouter.ResponsesStream"
 -- every Stream method but objects() (structured outputs read chat chunks)
-for _, k in ipairs({ "next", "_poll", "__call", "text", "result", "partial", "error", "cancel",
+for _, k in ipairs({ "next", "_poll", "_poll_text", "__call", "text", "result", "partial", "error", "cancel",
   "close", "__close", "status", "headers", "info" }) do
   ResponsesStream[k] = stream_mod.Stream[k]
 end
@@ -320,10 +367,13 @@ end
 
 --- The Responses kind of stream (openrouter.stream).
 M.KIND = {
-  take = take, new = new_acc, build = build, text = delta_text, class = ResponsesStream,
-  count = function(self) return self._acc.n end,
-  complete = function(self) return self._acc.final ~= nil end,
-  expected = "response.completed",
+  decoder = new_decoder, text = delta_text, class = ResponsesStream, expected = "response.completed",
+  failed = function(req, what, x)
+    if what == "bad" then return http_errors.bad_event(req, x) end
+    if x.type ~= "response.failed" then return event_error(req, x, x) end
+    local r = x.response
+    return event_error(req, x, type(r) == "table" and r.error or nil)
+  end,
 }
 M.ResponsesStream = ResponsesStream
 -- every public method checks its self: stream.result() raises "use stream:result(...)"

@@ -1,32 +1,35 @@
---- Stream: a streaming chat completion as a coroutine-friendly iterator;
--- openrouter.accumulator merges its chunks into the final response.
+--- Stream: a streaming chat completion as a coroutine-friendly iterator.
 -- The same transport, retries, timeouts, cancel and errors serve other
--- event streams through a `kind` (see M.CHAT and M.open): how a data event
--- becomes an item, what accumulates, when the stream is complete, which
--- text an item carries (openrouter.responses: the Responses API).
+-- event streams through a `kind` (see M.CHAT and M.open): its decoder,
+-- the errors its events end in, which text an item carries
+-- (openrouter.responses: the Responses API).
 --
--- The transfer's SSE events are queued in C; the stream takes their data
--- strings a batch at a time (req:events) and decodes one chunk per next()
--- call, so what the accumulator holds is exactly what was handed out.
+-- The transfer's SSE events are queued in C.  A decoder takes them a
+-- batch at a time and reads one per call: a chunk table for next(), the
+-- content text for text() (building no table at all), nothing for
+-- result().  Every chunk it reads is accumulated as it is read, so what
+-- the accumulation holds is exactly what was handed out; result() and
+-- partial() build the response once.
+--
+-- The chat decoder is the core's (core.chunk_decoder, src/lchunk.c): the
+-- events move into it without a Lua string each (req:take_into), chunks
+-- are scanned, built and accumulated in C by the rules of
+-- openrouter.accumulator (the reference implementation, which it is
+-- tested against).  Another kind of event stream can bring its own
+-- decoder (its kind's `decoder`): an object with the same methods --
+-- push(data), next(), text(), drain(), build(), count(), finished(),
+-- done(), after_done(), request_id(req), clear() -- fed through events().
 
 local core = require("openrouter.core")
 local errors = require("openrouter.errors")
 local http_errors = require("openrouter.http_errors")
 local async = require("openrouter.async")
-local accumulator = require("openrouter.accumulator")
 local structured = require("openrouter.structured")     -- hook: structured outputs
 local checks = require("openrouter.checks")
 
--- A data event decoded by the core's codec (integers stay integers, arrays
--- marked, UTF-8 checked); raises on bad JSON, as take()'s pcall expects.
-local json_decode = core.json_decode
-local function decode(data)
-  local v, msg = json_decode(data)
-  if v == nil and msg then error(msg, 0) end
-  return v
-end
 local concat = table.concat
 local now = core.now
+local chunk_decoder = core.chunk_decoder
 
 local M = {}
 
@@ -49,48 +52,31 @@ end
 -- Fail the stream: remember the error, stop the transfer, drop the queue.
 local function fail(self, e)
   if not self._err then
-    e.partial = self._kind.build(self._acc)
+    local dec = self._dec
+    if self.request_id == nil then self.request_id = dec:request_id(self._req) end
+    e.partial = dec:build()
     if e.request_id == nil then e.request_id = self.request_id end   -- the chunks' id
     self._err = e
   end
   self._req:cancel()
   self._ended = true
-  self._raw, self._ri, self._rn = {}, 1, 0
+  self._dec:clear()
   trace_done(self, e)
 end
 
--- The one place a data event becomes a chunk: decoded, accumulated, its
--- error checked.  Returns the chunk; nil for [DONE], for an event after
--- it, or when the stream failed (then self._err is set).
-local function take(self, data)
-  if self._done_seen then
-    -- anything after [DONE] is not part of the answer: counted in info()
-    self._after_done = self._after_done + 1
-    return nil
-  end
-  if data == "[DONE]" then
-    self._done_seen = true
-    return nil
-  end
-  local ok, chunk = pcall(decode, data)
-  if not ok or type(chunk) ~= "table" then
-    fail(self, http_errors.bad_event(self._req, data))
-    return nil
-  end
-  if self.request_id == nil and type(chunk.id) == "string" then self.request_id = chunk.id end
-  accumulator.add(self._acc, chunk)
-  if type(chunk.error) == "table" then
-    fail(self, http_errors.chunk_error(self._req, chunk))
-    return nil
-  end
-  return chunk
+-- The decoder read an event that ends the stream: a data event that is
+-- not JSON ("bad", x: its data), or an item that carries an error
+-- ("error", x: the item, accumulated); its kind makes the error object.
+local function event_failed(self, what, x)
+  if self.request_id == nil then self.request_id = self._dec:request_id(self._req) end
+  fail(self, self._kind.failed(self._req, what, x))
 end
 
 -- The transfer is over and its queue drained: retry it when it failed
 -- before anything reached the user and the policy allows.  Returns true
 -- when a new transfer was started.
 local function retried(self, e)
-  local delay = self._retry:failed(e, self._kind.count(self) == 0)
+  local delay = self._retry:failed(e, self._dec:count() == 0)
   if not delay then return false end
   self._loop.sleep(self._client, delay, function() return self._ended end)
   if self._ended then return false end   -- cancelled while backing off
@@ -104,7 +90,31 @@ local function retried(self, e)
   return true
 end
 
--- Queue the data of the next events, or end the stream.  Waits through
+-- Move the next events into the decoder: without Lua strings when the
+-- request offers take_into (the core's transport), else through events()
+-- (another transport; and the debug trace, which sees each event).
+local function take(self, req, dec)
+  local trace = self._trace
+  if not trace and self._core_decoder and req.take_into then return req:take_into(dec) end
+  local raw = self._raw
+  if not raw then
+    raw = {}
+    self._raw = raw
+  end
+  local n, ended = req:events(raw, trace ~= nil)
+  for i = 1, n do
+    local ev = raw[i]
+    raw[i] = nil
+    if trace then
+      trace:event(ev)
+      ev = ev.data
+    end
+    dec:push(ev)
+  end
+  return n, ended
+end
+
+-- Queue the next events in the decoder, or end the stream.  Waits through
 -- the client's loop adapter (blocks, or yields).  With a deadline
 -- (core.now() seconds), returns false once it has passed and nothing came
 -- (after at least one wait: a deadline already passed still lets the
@@ -112,23 +122,12 @@ end
 local function fill(self, deadline)
   local waited = false
   while not self._ended do
-    local req = self._req
-    local n, ended = req:events(self._raw, self._trace ~= nil)
-    if n > 0 then
-      local raw = self._raw
-      if self._trace then
-        for i = 1, n do
-          self._trace:event(raw[i])
-          raw[i] = raw[i].data
-        end
-      end
-      self._ri, self._rn = 1, n
-      return true
-    end
+    local req, dec = self._req, self._dec
+    local n, ended = take(self, req, dec)
+    if n > 0 then return true end
     if ended then
-      local kind = self._kind
-      local e = http_errors.stream_end(req, req:outcome(), kind.complete(self), kind.count(self),
-        kind.finished and kind.finished(self), kind.expected)
+      local e = http_errors.stream_end(req, req:outcome(), dec:done(), dec:count(), dec:finished(),
+        self._kind.expected)
       trace_done(self, e)
       if not (e and retried(self, e)) then
         self._ended = true
@@ -146,15 +145,14 @@ end
 
 -- next(), with an absolute deadline (core.now() seconds) or none.
 local function next_chunk(self, deadline)
+  local dec = self._dec
   while true do
-    local i = self._ri
-    if i <= self._rn then
-      local raw = self._raw
-      local data = raw[i]
-      raw[i] = nil
-      self._ri = i + 1
-      local chunk = self._kind.take(self, data)
-      if chunk then return chunk end
+    local chunk, what, x = dec:next()
+    if chunk then
+      if self.request_id == nil then self.request_id = dec:request_id(self._req) end
+      return chunk
+    elseif chunk == false then
+      event_failed(self, what, x)
     elseif self._ended then
       if self._err then errors.raise(self._err) end
       return nil
@@ -162,6 +160,43 @@ local function next_chunk(self, deadline)
       return false
     end
   end
+end
+
+-- The next text delta (choices[1].delta.content, not empty), read without
+-- building chunk tables; nil at the end, false once `deadline` passed with
+-- nothing.  Raises the error object as next() does.
+local function next_text(self, deadline)
+  local dec = self._dec
+  while true do
+    local t, what, x = dec:text()
+    if t then
+      if self.request_id == nil then self.request_id = dec:request_id(self._req) end
+      return t
+    elseif t == false then
+      event_failed(self, what, x)
+    elseif self._ended then
+      if self._err then errors.raise(self._err) end
+      return nil
+    elseif fill(self, deadline) == false then
+      return false
+    end
+  end
+end
+
+-- Read to the end, accumulating, building nothing (result()).
+local function drain(self)
+  local dec = self._dec
+  while true do
+    local r, what, x = dec:drain()
+    if r == false then
+      event_failed(self, what, x)
+    elseif self._ended then
+      break
+    else
+      fill(self, nil)
+    end
+  end
+  if self.request_id == nil then self.request_id = dec:request_id(self._req) end
 end
 
 --- The next decoded chunk; nil at the end.  With `timeout` (seconds): false
@@ -180,6 +215,9 @@ end
 -- call on any stream-like object: the next chunk, nil at the end, or false
 -- once `deadline` (core.now() seconds, or nil) passed with nothing.
 Stream._poll = next_chunk
+-- The same for the text deltas alone, when a stream-like object has it
+-- (the coalescer then builds no chunk tables).
+Stream._poll_text = next_text
 
 -- for chunk in stream do: the generic for passes (nil, previous chunk).
 function Stream:__call()
@@ -197,6 +235,8 @@ local function delta_text(chunk)
   return nil
 end
 
+local STOP = {}   -- a pull's answer: on_chunk returned false
+
 --- The one text coalescer, for stream:text() and for on_text callbacks: a
 --- function that returns the next piece of text of stream `s`, or nil at
 --- the end.  A stream error raises, after the text that arrived before it
@@ -209,6 +249,9 @@ end
 ---    returns false, the call returns nil at once.
 ---  * stop() (optional) is asked whenever a wait ends; once it returns
 ---    true, the text not yet handed out is dropped and the call returns nil.
+--- A stream that hands out its text deltas itself (`_poll_text`, as Stream
+--- does) is read through it when no on_chunk wants the chunks: then no
+--- chunk table is built.
 ---@param s openrouter.Stream
 ---@param every number
 ---@param on_chunk function|nil
@@ -217,14 +260,26 @@ end
 function M.texts(s, every, on_chunk, stop)
   local kind = s._kind
   local text_of = kind and kind.text or delta_text   -- wrappers: chat chunks
+  -- pull(s, deadline): a text, true (a chunk without text), nil (the
+  -- end), false (the deadline passed) or STOP
+  local pull = on_chunk == nil and s._poll_text
+  if pull and every == 0 then
+    return function() return pull(s, nil) end
+  end
+  if not pull then
+    pull = function(_, deadline)
+      local chunk = s:_poll(deadline)
+      if not chunk then return chunk end
+      if on_chunk and on_chunk(chunk) == false then return STOP end
+      return text_of(chunk) or true
+    end
+  end
   if every == 0 then
     return function()
       while true do
-        local chunk = s:_poll(nil)
-        if chunk == nil then return nil end
-        if on_chunk and on_chunk(chunk) == false then return nil end
-        local t = text_of(chunk)
-        if t then return t end
+        local t = pull(s, nil)
+        if t == nil or t == STOP then return nil end
+        if t ~= true then return t end
       end
     end
   end
@@ -235,24 +290,21 @@ function M.texts(s, every, on_chunk, stop)
     if last > -math.huge then last = now() end
     local parts, n, deadline = {}, 0, nil
     while true do
-      local ok, chunk = async.pcall(s._poll, s, deadline)
+      local ok, t = async.pcall(pull, s, deadline)
       if stop and stop() then return nil end
       if not ok then
         if n > 0 then break end          -- the error comes again on the next call
-        error(chunk, 0)
+        error(t, 0)
       end
-      if chunk == nil then break end     -- the end
-      if chunk then
-        if on_chunk and on_chunk(chunk) == false then return nil end
-        local t = text_of(chunk)
-        if t then
-          n = n + 1
-          parts[n] = t
-          if now() - last >= every then break end
-          deadline = last + every
-        end
-      elseif n > 0 then                  -- false: the deadline passed
-        break
+      if t == nil then break end         -- the end
+      if t == STOP then return nil end
+      if t == false then                 -- the deadline passed
+        if n > 0 then break end
+      elseif t ~= true then
+        n = n + 1
+        parts[n] = t
+        if now() - last >= every then break end
+        deadline = last + every
       end
     end
     if n == 0 then return nil end
@@ -281,21 +333,18 @@ end
 ---@return table|nil final
 ---@return openrouter.Error|nil err
 function Stream:result()
-  while true do
-    local ok, chunk = async.pcall(next_chunk, self, nil)
-    if not ok then
-      if errors.is(chunk) then return nil, chunk end
-      error(chunk, 0)
-    end
-    if chunk == nil then break end
+  local ok, err = async.pcall(drain, self)
+  if not ok then
+    if errors.is(err) then return nil, err end
+    error(err, 0)
   end
   if self._err then return nil, self._err end
-  return structured.attach(self._response_format, self._kind.build(self._acc))     -- hook: structured outputs
+  return structured.attach(self._response_format, self._dec:build())     -- hook: structured outputs
 end
 
 --- What has been accumulated so far (also after an error or a cancel).
 function Stream:partial()
-  return self._kind.build(self._acc)
+  return self._dec:build()
 end
 
 --- The error that ended the stream, if any.
@@ -321,7 +370,7 @@ function Stream:headers() return self._req:headers() end
 --- after_done: events that came after [DONE] (not part of the answer).
 function Stream:info()
   local t = self._req:info()
-  t.after_done = self._after_done
+  t.after_done = self._dec:after_done()
   return t
 end
 
@@ -330,25 +379,20 @@ function Stream:__tostring()
 end
 
 --- What a stream is made of, by kind.  A kind is a table:
----  * take(self, data): the item a data event becomes, or nil (for [DONE],
----    or when the stream failed: it called M.fail(self, err));
----  * new(): a fresh accumulator; build(acc): the response so far;
----  * count(self): items taken (retries happen only while it is 0);
----  * complete(self): did the stream end as its protocol says it must;
+---  * decoder(): a new decoder (see the top of this file);
+---  * failed(req, what, x): the error object for an event the decoder
+---    refused (what = "bad": x is the data; "error": x is the item);
 ---  * expected: what a stream that ends early lacks, for the error message;
----  * text(item): the text an item carries, or nil (stream:text(), on_text);
+---  * text(item): the text an item carries, or nil (on_text with on_chunk);
 ---  * class (optional): the metatable of its streams (default Stream).
---- M.CHAT is the chat-completion kind.
+--- M.CHAT is the chat-completion kind: the core's chunk decoder.
 M.CHAT = {
-  take = take, new = accumulator.new, build = accumulator.build, text = delta_text,
-  count = function(self) return accumulator.count(self._acc) end,
-  complete = function(self) return self._done_seen end,
-  finished = function(self) return accumulator.finished(self._acc) end,
-  expected = "[DONE] or a finish reason",
+  decoder = chunk_decoder, text = delta_text, expected = "[DONE] or a finish reason",
+  failed = function(req, what, x)
+    if what == "bad" then return http_errors.bad_event(req, x) end
+    return http_errors.chunk_error(req, x)
+  end,
 }
-
---- Fail stream `self` with error object `e` (for kinds' take()).
-M.fail = fail
 
 --- Start a stream: `start()` starts a transfer (the core request, or nil
 --- and an error: then open returns them); it starts the retries too, as
@@ -363,16 +407,17 @@ function M.open(client, start, policy, kind)
   return setmetatable({
     _client = client, _loop = client._loop, _req = req, _trace = client._trace,
     _restart = start, _retry = policy, _kind = kind,
-    _raw = {}, _ri = 1, _rn = 0,     -- data strings taken from req, not yet decoded
-    _acc = kind.new(), _done_seen = false, _after_done = 0, _ended = false,
+    _dec = kind.decoder(),           -- the events taken from req, and the accumulation
+    _core_decoder = kind.decoder == chunk_decoder,
+    _ended = false,
   }, kind.class or Stream)
 end
 
 --- Partial tables of a structured output as it arrives (openrouter.structured).
 Stream.objects = structured.objects                                        -- hook: structured outputs
 
+M.Stream = Stream
 -- every public method checks its self: stream.result() raises "use stream:result(...)"
 checks.methods(Stream, "stream")
 
-M.Stream = Stream
 return M
