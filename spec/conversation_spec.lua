@@ -146,6 +146,22 @@ describe("conversations", function()
     assert.equal("reasoning.text", conv.messages[6].reasoning_details[1].type)
   end)
 
+  it("stream():text() reads through the text path (no chunk table is built)", function()
+    local conv = client:conversation{ model = "mock/echo", system = "s" }
+    local Stream = require("openrouter.stream").Stream
+    local poll = Stream._poll
+    Stream._poll = function() error("a chunk was built for text()") end
+    local ok, e = pcall(function()
+      local got = {}
+      for t in assert(conv:stream("second answer")):text() do got[#got + 1] = t end
+      return table.concat(got)
+    end)
+    Stream._poll = poll
+    assert.is_true(ok, e)
+    assert.equal("second answer", e)
+    assert.equal("system,user,assistant", roles(conv))
+  end)
+
   it("stream() appends the reply when the stream completes", function()
     local conv = client:conversation{ model = "mock/echo", system = "s" }
     local s = assert(conv:stream("streamed answer"))

@@ -396,6 +396,18 @@ describe("tool runs", function()
         parts[#parts + 1] = t
       end
       assert.truthy(table.concat(parts):find('"celsius"', 1, true))
+      -- every step's text is read through the text path: no chunk table is built
+      local Stream = require("openrouter.stream").Stream
+      local poll = Stream._poll
+      Stream._poll = function() error("a chunk was built for text()") end
+      local ok, e = pcall(function()
+        local n = 0
+        for _ in assert(client:stream(req("mock/echo", "call Oslo", { tools = { weather({}) } }))):text() do n = n + 1 end
+        return n
+      end)
+      Stream._poll = poll
+      assert.is_true(ok, e)
+      assert.equal(#parts, e)
       local res = assert(assert(client:stream(req("mock/tools", "Oslo", { tools = { weather({}) } }))):result())
       assert.equal(2, #res.steps)
       -- chat with stream = true streams every step

@@ -202,14 +202,21 @@ function TurnStream:_finish()
   end
 end
 
-function TurnStream:_poll(deadline)
-  local chunk = self._inner:_poll(deadline)
-  if chunk == nil then
+-- The next chunk (`method` "_poll") or text delta ("_poll_text") of the
+-- inner stream; at its end the turn is committed.
+local function poll(self, deadline, method)
+  local inner = self._inner
+  local item = inner[method](inner, deadline)
+  if item == nil then
     self:_finish()
     if self._err then errors.raise(self._err) end
   end
-  return chunk
+  return item
 end
+
+function TurnStream:_poll(deadline) return poll(self, deadline, "_poll") end
+-- the coalescer's text path (openrouter.stream.texts)
+function TurnStream:_poll_text(deadline) return poll(self, deadline, "_poll_text") end
 
 --- The next chunk, or nil at the end (the reply is in the history then);
 --- with `timeout` (seconds), false when it passed first (as Stream:next).

@@ -334,7 +334,8 @@ end
 
 function Decoder:build() return build(self.acc) end
 function Decoder:count() return self.acc.n end
-function Decoder:finished() return false end
+-- a Responses stream has no finish reason before its end (only response.completed)
+function Decoder.finished() return false end
 -- complete: response.completed (or .incomplete) came
 function Decoder:done() return self.acc.final ~= nil end
 function Decoder:after_done() return self.after end

@@ -515,14 +515,16 @@ function ToolStream:_fail(e)
   return self._err
 end
 
--- The next chunk of any step, nil at the end, or false when `deadline`
--- (core.now() seconds) passed first.  Raises the error object.
-function ToolStream:_poll(deadline)
+-- The next item of any step -- a chunk (`poll` = "_poll") or a text delta
+-- ("_poll_text": no chunk tables are built) -- nil at the end, or false
+-- when `deadline` (core.now() seconds) passed first.  Raises the error
+-- object.
+local function poll(self, deadline, method)
   while true do
     if self._err then errors.raise(self._err) end
     if self._final then return nil end
     local cur = self._cur
-    local ok, chunk = async.pcall(cur._poll, cur, deadline)
+    local ok, chunk = async.pcall(cur[method], cur, deadline)
     if not ok then
       if errors.is(chunk) then errors.raise(self:_fail(chunk)) end
       error(chunk, 0)
@@ -546,6 +548,10 @@ function ToolStream:_poll(deadline)
     self._cur = s
   end
 end
+
+function ToolStream:_poll(deadline) return poll(self, deadline, "_poll") end
+-- the coalescer's text path (openrouter.stream.texts)
+function ToolStream:_poll_text(deadline) return poll(self, deadline, "_poll_text") end
 
 --- The next decoded chunk (of whichever step), or nil at the end; with
 --- `timeout` (seconds), false when it passed first (as Stream:next).
