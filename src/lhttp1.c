@@ -36,6 +36,7 @@
 #include "lauxlib.h"
 
 #include "compat.h"
+#include "evq.h"
 #include "http1.h"
 #include "lcore.h"
 #include "sse.h"
@@ -45,7 +46,9 @@
 #define H1_MT "openrouter.h1req"
 #define HEAD_BYTES 512      /* body prefix kept for diagnostics, as transport.c */
 
-typedef struct hbuf { char *p; size_t len, cap; } hbuf;
+/* orc_buf (transport.h): the events' records are transport.c's, so that
+** req:take_into can hand them to the chunk decoder's queue (evq.h) */
+typedef orc_buf hbuf;
 
 typedef struct lh1 {
   orc_h1 h;
@@ -583,6 +586,22 @@ static int lh1_events (lua_State *L) {
   return 2;
 }
 
+/* req:take_into(dec) -> n, ended: as ltransport.c's (the queued events
+** move into the chunk decoder without Lua strings).  [-0, +2, m] */
+static int lh1_take_into (lua_State *L) {
+  lh1 *q = check_h1(L);
+  orc_evq *e = orc_check_evq(L, 2);
+  size_t n = 0;
+  if (q->open && q->nevents > 0) {
+    n = q->nevents;
+    if (orc_evq_take(e, &q->events, n) != 0) return luaL_error(L, "not enough memory");
+    q->nevents = 0;
+  }
+  lua_pushinteger(L, (lua_Integer)n);
+  lua_pushboolean(L, !q->open || q->done);
+  return 2;
+}
+
 /* req:pending() -> queued events, ended.  [-0, +2, -] */
 static int lh1_pending (lua_State *L) {
   lh1 *q = check_h1(L);
@@ -689,6 +708,7 @@ static const luaL_Reg methods[] = {
   { "expired", lh1_expired },
   { "mark", lh1_mark },
   { "events", lh1_events },
+  { "take_into", lh1_take_into },
   { "outcome", lh1_outcome },
   { "pending", lh1_pending },
   { "status", lh1_status },

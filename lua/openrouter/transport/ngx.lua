@@ -156,7 +156,7 @@ Req._cosocket = true
 
 -- The consumer's methods are the C state's own (it sits at self[1]):
 -- events and pending run once or twice per delta, with no Lua frame.
-for _, name in ipairs{ "events", "pending", "outcome", "status", "headers", "body", "head", "info" } do
+for _, name in ipairs{ "events", "take_into", "pending", "outcome", "status", "headers", "body", "head", "info" } do
   Req[name] = core.h1_methods[name]
 end
 
@@ -165,8 +165,8 @@ end
 local Handed = { _cosocket = false }
 Handed.__index = Handed
 Handed.__name = "openrouter.cosocket_request"
-for _, name in ipairs{ "events", "pending", "outcome", "status", "headers", "body", "head", "info", "cancel",
-                       "close" } do
+for _, name in ipairs{ "events", "take_into", "pending", "outcome", "status", "headers", "body", "head", "info",
+                       "cancel", "close" } do
   Handed[name] = function(self, ...) return self._curl[name](self._curl, ...) end
 end
 
