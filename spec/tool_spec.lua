@@ -402,7 +402,8 @@ describe("tool runs", function()
       Stream._poll = function() error("a chunk was built for text()") end
       local ok, e = pcall(function()
         local n = 0
-        for _ in assert(client:stream(req("mock/echo", "call Oslo", { tools = { weather({}) } }))):text() do n = n + 1 end
+        local s = assert(client:stream(req("mock/echo", "call Oslo", { tools = { weather({}) } })))
+        for _ in s:text() do n = n + 1 end
         return n
       end)
       Stream._poll = poll
