@@ -98,6 +98,7 @@ describe("OpenResty: the client's specs through cosockets", function()
     if proxy then proxy.stop() end
     if srv then srv.stop() end
     ngx_srv, raw, dns, proxy, srv = nil, nil, nil, nil, nil
+    uv.run("nowait")             -- run the close callbacks: luv would at exit, and crash
     H.cleanup()
   end
   setup(function()
