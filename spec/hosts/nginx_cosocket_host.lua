@@ -89,6 +89,32 @@ local function raw_server()
   return { url = ("http://127.0.0.1:%d/api/v1"):format(port), close = function() server:close() end }
 end
 
+-- Make TLS handshakes to the front complete at once: nginx (`client`, a
+-- pid) and the front's workers (the children of `front`, its master) on
+-- one CPU -- the first this process may use -- and the workers real-time,
+-- so that the ClientHello nginx writes wakes a worker that answers before
+-- nginx reads.  Returns pinned, real_time (each true when done) and
+-- undo(), which gives every CPU this process may use back and the workers
+-- their normal scheduling.
+local function answer_at_once(client, front)
+  local cpus = (H.read("/proc/self/status") or ""):match("Cpus_allowed_list:%s*(%S+)")
+  if not (cpus and front and H.have("taskset") and H.have("chrt") and H.have("pgrep")
+          and H.run(("pgrep -P %d"):format(front), 10)) then
+    return false, false, function() end
+  end
+  local function each(pids, what)
+    return (H.run(("for p in %s; do %s $p >/dev/null 2>&1 || exit 1; done"):format(pids, what), 10))
+  end
+  local all = ("%d %d $(pgrep -P %d)"):format(client, front, front)
+  local workers = ("$(pgrep -P %d)"):format(front)
+  local pinned = each(all, "taskset -a -p -c " .. cpus:match("^%d+"))
+  local real_time = pinned and each(workers, "chrt -a -f -p 1")
+  return pinned, real_time, function()
+    each(all, "taskset -a -p -c " .. cpus)
+    if real_time then each(workers, "chrt -a -o -p 0") end
+  end
+end
+
 describe("OpenResty: the client's specs through cosockets", function()
   local srv, proxy, dns, raw, ngx_srv
   local function stop_all()
@@ -98,6 +124,7 @@ describe("OpenResty: the client's specs through cosockets", function()
     if proxy then proxy.stop() end
     if srv then srv.stop() end
     ngx_srv, raw, dns, proxy, srv = nil, nil, nil, nil, nil
+    uv.run("nowait")             -- run the close callbacks: luv would at exit, and crash
     H.cleanup()
   end
   setup(function()
@@ -175,23 +202,40 @@ describe("OpenResty: the client's specs through cosockets", function()
     assert.are.equal(1, all_passed(run("/specs_logged", { "spec/hosts/nginx/deadline_log.lua" })))
   end)
 
-  -- Pending: in about half the runs of the final session the handoff of a
-  -- chain nginx cannot verify to libcurl (/specs) raised an assertion inside
-  -- lua-resty-core's sslhandshake (resty/core/socket.lua:244), and once the
-  -- host-name mismatch case (/specs_tls) saw "Failed sending data to the peer"
-  -- instead of libcurl's certificate error.  An open bug of the cosocket TLS
-  -- path (see the closing note of issue 10); tls_spec itself passes through
-  -- cosockets in "runs client_spec, faults_spec, security_spec and tls_spec".
-  pending("TLS by host name on cosockets: verified against lua_ssl_trusted_certificate, refused without")
-  local _ = function()
+  -- Regression (was pending): a TLS handshake that completed at once and
+  -- failed verification raised an assertion inside lua-resty-core's
+  -- sslhandshake (resty/core/socket.lua:244) -- in about half the runs on a
+  -- loaded machine -- or, asked with reused_session = false, read as done
+  -- and failed the send ("Failed sending data to the peer").  Each TLS
+  -- location runs twice: as it comes (on an idle machine handshakes wait),
+  -- then with nginx and the TLS front on one CPU, the front real-time, so
+  -- that the front answers before nginx reads: handshakes complete at once.
+  it("TLS by host name on cosockets: verified against lua_ssl_trusted_certificate, refused without", function()
+    local front = tonumber(H.read(proxy.dir .. "/nginx.pid") or "")
+    -- tls_cosocket.lua in `location`, with handshakes answered at once
+    -- when `at_once`: its report, every test passed (`tests` of them)
+    local function run_tls(location, tests, at_once)
+      local before = #ngx_srv.log()
+      local pinned, rt, undo = false, false, function() end
+      if at_once then pinned, rt, undo = answer_at_once(ngx_srv.pid, front) end
+      local ok, rep = pcall(run, location, { "spec/hosts/nginx/tls_cosocket.lua" })
+      undo()
+      assert(ok, rep)
+      assert.are.equal(tests, all_passed(rep))
+      local n, of = ngx_srv.log():sub(before + 1):match("failed handshakes completed at once: (%d+) of (%d+)")
+      if n then
+        H.note("%s: failed TLS handshakes that completed at once: %s of %s%s%s", location, n, of,
+          pinned and ", nginx and the TLS front on one CPU" or "", rt and ", the front real-time" or "")
+      end
+      if rt then assert.is_true(tonumber(n) > 0, "no handshake completed at once: the regression went untested") end
+      return rep
+    end
     -- (in this order: nginx's keep-alive pool is the worker's, whatever
     -- the location, and a kept connection needs no lookup nor verification)
-    local unresolved = run("/specs_noresolver", { "spec/hosts/nginx/tls_cosocket.lua" })
-    assert.are.equal(1, all_passed(unresolved))
-    local without = run("/specs", { "spec/hosts/nginx/tls_cosocket.lua" })
-    assert.are.equal(1, all_passed(without))
-    local with = run("/specs_tls", { "spec/hosts/nginx/tls_cosocket.lua" })
-    assert.are.equal(4, all_passed(with))
-    assert.are.equal(0, with.requests.curl)
-  end
+    run_tls("/specs_noresolver", 1)
+    run_tls("/specs", 1)
+    run_tls("/specs", 1, true)
+    assert.are.equal(0, run_tls("/specs_tls", 5).requests.curl)
+    assert.are.equal(0, run_tls("/specs_tls", 5, true).requests.curl)
+  end)
 end)

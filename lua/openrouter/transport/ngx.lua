@@ -64,6 +64,53 @@ end
 M.can_interrupt = interrupt ~= nil
 local READ_CAP = interrupt and FOREVER_MS or SLICE_MS
 
+------------------------------------------------------------ TLS handshakes
+
+-- A TLS handshake can complete at once, in the call that starts it (the
+-- server's whole flight already arrived when OpenSSL first reads: a
+-- loaded machine, a server on the same host).  When verification then
+-- fails, lua-nginx-module (before 0.10.32: its #2506) closes the
+-- connection and records the error but still returns OK, and
+-- lua-resty-core's sslhandshake() then either fails its
+-- `assert(rc == FFI_OK)` (resty/core/socket.lua:244, reused_session nil)
+-- or, with reused_session = false, returns true: a refused certificate
+-- that reads as a handshake done, and a send on the closed connection.
+--
+-- So the handshake is asked with `false` (it keeps no session, and we
+-- reuse none) and its outcome is read where nginx recorded it:
+-- handshake_error(sock) is the error of its last handshake as resty-core
+-- words it ("20: unable to get local issuer certificate", "certificate
+-- host mismatch", "timeout"), or nil when there was none.  nil
+-- (undefined) without resty-core's FFI; the handshake is then asked with
+-- nil, as before.
+local handshake_error
+do
+  local ok, ffi, has_base, base = false, nil, false, nil
+  if rawget(_G, "ngx") and package.loaded["resty.core.socket"] then
+    ok, ffi = pcall(require, "ffi")
+    has_base, base = pcall(require, "resty.core.base")
+  end
+  if ok and has_base then
+    local C = ffi.C
+    -- declared by resty.core.socket (loaded: it is the sslhandshake in use)
+    if pcall(function() return C.ngx_http_lua_ffi_socket_tcp_get_sslhandshake_result end) then
+      local sess, errmsg, code = ffi.new("void *[1]"), ffi.new("char *[1]"), ffi.new("int[1]")
+      handshake_error = function(sock)
+        local r, u = base.get_request(), sock[1]   -- u: the cosocket's upstream (SOCKET_CTX_INDEX)
+        if not r or type(u) ~= "userdata" then return nil end
+        code[0] = 0
+        if C.ngx_http_lua_ffi_socket_tcp_get_sslhandshake_result(r, u, sess, errmsg, code) == base.FFI_OK then
+          return nil
+        end
+        local msg = errmsg[0] ~= nil and ffi.string(errmsg[0]) or "handshake failed"
+        return code[0] ~= 0 and (code[0] .. ": " .. msg) or msg
+      end
+    end
+  end
+end
+local KEEP_SESSION                       -- sslhandshake's reused_session
+if handshake_error then KEEP_SESSION = false end
+
 ------------------------------------------------------------------- URLs
 
 -- { scheme, host (no brackets), connect_host, port, authority (for Host:),
@@ -310,7 +357,15 @@ local function open(self)
     else
       p:mark("connect")
       if self._tls then
-        ok, err, at, which, limit = call(self, sock, sock.sslhandshake, nil, self._sni, self._verify)
+        ok, err, at, which, limit = call(self, sock, sock.sslhandshake, KEEP_SESSION, self._sni, self._verify)
+        if handshake_error then
+          -- what nginx recorded is the outcome; an error it did not record
+          -- (a closed socket) carries no OpenSSL code, whatever resty-core
+          -- prefixed (it reuses its code buffer from an earlier handshake)
+          local recorded = handshake_error(sock)
+          if recorded then ok, err = nil, recorded
+          elseif not ok then err = tostring(err):gsub("^%d+: ", "") end
+        end
         if over(self) then return false end
         if not ok then
           if err == "timeout" then return failed(self, err, at, which, limit) end
