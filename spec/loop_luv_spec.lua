@@ -45,6 +45,38 @@ describe("loop 'luv'", function()
   end)
   after_each(function() client:close(); uv.run("nowait") end)
 
+  it("gives the loop a turn while a long queue is handed out (a slow consumer never holds it up)", function()
+    -- the whole stream arrives at once and queues; the consumer spends
+    -- >= 0.2 ms on each delta.  Without turns, all of them would be handed
+    -- out in one resume and the loop's timer would not run in between.
+    local ticks, since_tick, most, n, finished = 0, 0, 0, 0, false
+    local meter = uv.new_timer()
+    meter:start(1, 1, function()
+      ticks = ticks + 1
+      since_tick = 0
+    end)
+    openrouter.async(function()
+      local s = assert(client:stream({ model = "mock/lorem", messages = { { role = "user", content = "go" } } },
+        { headers = { ["X-Mock-Tokens"] = "400" } }))
+      local it = s:text()                      -- (5.1: no yield inside a for-in iterator)
+      while it() do
+        n = n + 1
+        since_tick = since_tick + 1
+        if since_tick > most then most = since_tick end
+        local t = core.now() + 0.0002
+        while core.now() < t do end          -- the consumer's own work
+      end
+      finished = true
+    end)
+    run_until(function() return finished end, 30)
+    meter:stop()
+    meter:close()
+    assert.equal(400, n)
+    assert.is_true(ticks > 0)
+    -- a turn comes after 2 ms (the clock is looked at every 16 deltas)
+    assert.is_true(most <= 64, "deltas handed out between two turns of the loop: " .. most)
+  end)
+
   it("runs concurrent streams in tasks and callbacks on one loop", function()
     local texts, done = {}, 0
     for i = 1, 20 do

@@ -16,3 +16,4 @@
 ---@field report? fun(client: openrouter.Client, msg: string)  an error with no caller left: raise it where the host reports errors
 ---@field update? fun(client: openrouter.Client): integer  client:update(): advance without blocking; pending work
 ---@field request? fun(client: openrouter.Client, spec: table): userdata|table  start one request on the adapter's transport (default: the client's libcurl multi; "ngx": cosockets)
+---@field pause? fun(client: openrouter.Client)        give the host's loop a turn (a tick, a frame) and go on: a stream calls it after handing out items for 2 ms without a wait (default: nothing)

@@ -137,10 +137,30 @@ local function fill(self, deadline)
     else
       if deadline and waited and now() >= deadline then return false end
       self._loop.wait(self._client, req, deadline)
+      self._since = now()
       waited = true
     end
   end
   return true
+end
+
+-- In an event loop (its adapter's pause() yields), a stream whose queue holds
+-- many items would hand them all out in one resume, holding the host up
+-- for as long as the caller's work on them takes (an editor appending
+-- 3,000 deltas to a buffer).  So every EVERY items it looks at the clock,
+-- and after SLICE seconds without a wait the loop gets a turn.
+local SLICE, EVERY = 0.002, 16
+
+local function give_turn(self)
+  local n = self._burst + 1
+  if n < EVERY then
+    self._burst = n
+    return
+  end
+  self._burst = 0
+  if now() - self._since < SLICE then return end
+  self._pause(self._client)
+  self._since = now()
 end
 
 -- next(), with an absolute deadline (core.now() seconds) or none.
@@ -150,6 +170,7 @@ local function next_chunk(self, deadline)
     local chunk, what, x = dec:next()
     if chunk then
       if self.request_id == nil then self.request_id = dec:request_id(self._req) end
+      give_turn(self)
       return chunk
     elseif chunk == false then
       event_failed(self, what, x)
@@ -171,6 +192,7 @@ local function next_text(self, deadline)
     local t, what, x = dec:text()
     if t then
       if self.request_id == nil then self.request_id = dec:request_id(self._req) end
+      give_turn(self)
       return t
     elseif t == false then
       event_failed(self, what, x)
@@ -410,6 +432,7 @@ function M.open(client, start, policy, kind)
     _dec = kind.decoder(),           -- the events taken from req, and the accumulation
     _core_decoder = kind.decoder == chunk_decoder,
     _ended = false,
+    _pause = client._loop.pause, _since = now(), _burst = 0,   -- give_turn()
   }, kind.class or Stream)
 end
 

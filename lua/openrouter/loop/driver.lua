@@ -237,6 +237,11 @@ function M.new(hooks)
     until now() >= deadline or (cond and cond())
   end
 
+  --- Let the host's loop run once (a timer due now) and go on.
+  function A.pause(client)
+    A.wait(client, nil, now())
+  end
+
   --- A request was started or cancelled: look at libcurl again soon, and
   --- wake whoever waits on a request that has ended.
   function A.kick(client)

@@ -39,6 +39,12 @@
 --                                 this adapter uses; the result has the
 --                                 core request's methods (ltransport.c).
 --                                 Default: client._multi:request(opts).
+--   pause(client)                 Give the host's loop a turn (an editor
+--                                 tick, a frame) and go on: a stream calls
+--                                 it when it has handed out items for a
+--                                 while (2 ms) without waiting, so a long
+--                                 queue never holds the host up.  Default:
+--                                 nothing (a blocking adapter has no loop).
 --
 -- Event loops build theirs with openrouter.loop.driver (luv, nvim, manual).
 
@@ -47,7 +53,8 @@ local core = require("openrouter.core")
 local M = {}
 
 --- The hooks of the protocol, in the order documented above.
-M.HOOKS = { "wait", "sleep", "attach", "detach", "kick", "check", "spawn", "report", "update", "request" }
+M.HOOKS = { "wait", "sleep", "attach", "detach", "kick", "check", "spawn", "report", "update", "request",
+            "pause" }
 
 local DEFAULTS = {
   sleep = function(client, seconds, cond)
@@ -66,6 +73,7 @@ local DEFAULTS = {
   report = function(_, msg) error(msg, 0) end,
   update = function(client) return client._multi:perform() end,
   request = function(client, opts) return client._multi:request(opts) end,
+  pause = function() end,
 }
 
 --- The adapter for the `loop` option: a name under openrouter.loop, a
