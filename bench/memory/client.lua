@@ -21,7 +21,10 @@ local B = require("benchlib")
 local url, concurrent, sequential = arg[1], tonumber(arg[2]), tonumber(arg[3])
 assert(url and concurrent and sequential, "usage: memory/client.lua URL CONCURRENT SEQUENTIAL")
 
-local client = openrouter.new{ base_url = url, api_key = "sk-or-bench", max_retries = 0 }
+-- every stream in flight at once: the pool's default cap (64) would queue
+-- the rest, and the measure would be of streams that had already finished
+local client = openrouter.new{ base_url = url, api_key = "sk-or-bench", max_retries = 0,
+                               max_connections = math.max(concurrent, 1) }
 local req = { model = "mock/lorem", messages = { { role = "user", content = "go" } } }
 -- long enough to be in flight while all of them start: 40 chunks 50 ms apart
 local paced = { headers = { ["X-Mock-Tokens"] = "40", ["X-Mock-Delay-Ms"] = "50" } }
