@@ -63,6 +63,35 @@ describe("openrouter.schema, the two passes", function()
     assert.is_true(limit)
   end)
 
+  it("a limit hit in an anyOf branch that is dropped still leaves an error, not an empty list", function()
+    -- fuzz/corpus/schema/regress_limit_dropped_branch: the collecting pass
+    -- follows each branch's $ref back to the root past the `false` that
+    -- already failed it, and spends the step budget.  The limit was
+    -- reported once per validation, in the list of one branch; past it
+    -- every descent failed silently, so another branch failed with no error
+    -- and, having the fewest, was kept: false with an empty list
+    local null = require("cjson").null
+    local function rec(ref) return { allOf = { false, { ["$ref"] = ref } } } end
+    local function is_limit(errors)
+      assert.are.equal(1, #errors)
+      assert.matches("recursion or step limit", errors[1].message)
+    end
+    local ok, errors = schema.compile({ anyOf = { rec("#"), rec("#") } }):validate(null)
+    assert.is_false(ok)
+    is_limit(errors)
+    ok, errors = schema.compile({ oneOf = { rec("#"), rec("#") } }):validate(1, "v")
+    assert.is_false(ok)
+    is_limit(errors)
+    assert.are.equal("v", errors[1].path)
+    -- under propertyNames, whose reasons are collected apart too
+    ok, errors = schema.compile({
+      propertyNames = { anyOf = { rec("#/propertyNames"), rec("#/propertyNames") } },
+    }):validate({ a = 1 })
+    assert.is_false(ok)
+    is_limit(errors)
+    assert.matches("^invalid field name 'a': ", errors[1].message)
+  end)
+
   it("a field name that fails propertyNames says why", function()
     local ok, errors = schema.compile({ propertyNames = { maxLength = 3, pattern = "^a" } })
       :validate({ abcd = 1, bc = 2 })

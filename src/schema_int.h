@@ -193,7 +193,9 @@ const orc_prop *orc_check_prop (orc_vstate *c, const orc_node *n, const char *ke
 ** The collecting pass (schema_report.c): push the list of every failure of
 ** the value at idx against n, { path = root .. "...", message = "..." }
 ** each, and return its length (0: the value matches).  Resets c's
-** counters.  [-0, +1, m]
+** counters.  A limit it or the boolean pass hits is listed as a failure
+** too: the list is empty exactly when orc_check says yes with c->deep
+** unset.  [-0, +1, m]
 */
 int orc_report (orc_vstate *c, const orc_node *n, int idx, const char *root,
                 size_t rootlen);

@@ -49,6 +49,7 @@ typedef struct rstate {
   orc_vstate v;
   int errs;             /* stack index of the current error list */
   int nerr;             /* entries in it */
+  int limited;          /* the index in it of a limit's entry, 0: none */
   int truncated;
   const char *root;
   size_t rootlen;
@@ -60,18 +61,17 @@ static int rp_node (rstate *c, const orc_node *n, int idx);
 static void rp_limit (rstate *c, int deep);
 
 /* Does the value at idx match n?  The boolean pass, on the same counters;
-** a limit it hits is a failure to report like any other. */
+** a limit it hits is a failure to report like any other, the first or
+** not (rp_limit).  [-0, +0, m] */
 static int rp_matches (rstate *c, const orc_node *n, int idx) {
-  int r;
+  int r, first = c->v.deep, hit;
   c->v.top = lua_gettop(c->v.L);
   c->v.room = c->v.top;                /* unknown: its first scan checks */
-  if (c->v.deep) return orc_check(&c->v, n, idx);
+  c->v.deep = ORC_DEEP_NONE;           /* the check sets it only when clear */
   r = orc_check(&c->v, n, idx);
-  if (c->v.deep) {
-    int deep = c->v.deep;
-    c->v.deep = ORC_DEEP_NONE;
-    rp_limit(c, deep);
-  }
+  hit = c->v.deep;
+  c->v.deep = first;
+  if (hit) rp_limit(c, hit);
   return r;
 }
 
@@ -135,11 +135,19 @@ static void rp_add (rstate *c) {
   lua_rawseti(L, c->errs, ++c->nerr);
 }
 
-/* The first limit hit, in either pass, is reported once, where it was
-** hit (the boolean pass: at the value it was asked about).  [-0, +0, m] */
+/*
+** A limit hit, in either pass, is reported where it was hit (the boolean
+** pass: at the value it was asked about), once per error list.  Not once
+** per validation: anyOf and oneOf keep only one branch's list
+** (rp_alternatives), and past a limit every descent fails (the steps are
+** spent for good), so the list that held the only report could be dropped
+** for a branch that failed with nothing to say.  So every failure leaves
+** its list non-empty.  c->v.deep keeps the first limit hit.  [-0, +0, m]
+*/
 static void rp_limit (rstate *c, int deep) {
-  if (c->v.deep) return;
-  c->v.deep = deep;
+  if (!c->v.deep) c->v.deep = deep;
+  if (c->limited) return;
+  c->limited = c->nerr + 1;          /* past MAX_ERRORS when rp_add drops it */
   if (deep == ORC_DEEP_VALUE)
     lua_pushfstring(c->v.L, "value nested too deeply (more than %d levels; "
                     "a cyclic table?)", ORC_MAX_DEPTH);
@@ -656,15 +664,22 @@ static int rp_field (rstate *c, const orc_node *n, const orc_prop *p, int idx,
     lua_pushlstring(L, key, klen);
     if (rp_matches(c, n->property_names, lua_gettop(L))) {
       /* collect into a scratch list, then prefix each message */
-      int save_errs = c->errs, save_n = c->nerr, i, got;
+      int save_errs = c->errs, save_n = c->nerr, save_lim = c->limited, i, got, lim;
       lua_newtable(L);
       c->errs = lua_gettop(L);
       c->nerr = 0;
+      c->limited = 0;
       (void)rp_node(c, n->property_names, lua_gettop(L) - 1);
       got = c->nerr;
+      lim = c->limited;
       c->errs = save_errs;
       c->nerr = save_n;
+      c->limited = save_lim;
       for (i = 1; i <= got; i++) {
+        if (i == lim) {                /* a limit: once per list */
+          if (c->limited) continue;
+          c->limited = c->nerr + 1;
+        }
         lua_rawgeti(L, -1, i);
         lua_getfield(L, -1, "message");
         lua_pushfstring(L, "invalid field name '%s': %s", key, lua_tostring(L, -1));
@@ -778,6 +793,7 @@ static int rp_alternatives (rstate *c, orc_node *const *list, size_t cnt, int id
   lua_State *L = c->v.L;
   size_t k;
   int best = -1, bestn = 0, save_errs = c->errs, save_n = c->nerr;
+  int save_lim = c->limited, best_lim = 0;
   int top = lua_gettop(L);
   uint32_t mask = 0;
   for (k = 0; k < cnt; k++) {
@@ -786,6 +802,7 @@ static int rp_alternatives (rstate *c, orc_node *const *list, size_t cnt, int id
     lua_newtable(L);
     c->errs = lua_gettop(L);
     c->nerr = 0;
+    c->limited = 0;                  /* a list of its own (rp_limit) */
     r = rp_node(c, list[k], idx);
     c->errs = save_errs;
     t = node_types(list[k], 0);
@@ -794,11 +811,13 @@ static int rp_alternatives (rstate *c, orc_node *const *list, size_t cnt, int id
       if (best >= 0) lua_remove(L, top + 1);   /* the previous best */
       best = (int)k;
       bestn = c->nerr;
+      best_lim = c->limited;
     } else {
       lua_pop(L, 1);
     }
   }
   c->nerr = save_n;
+  c->limited = save_lim;
   if (best < 0) {
     lua_settop(L, top);
     if (mask != (uint32_t)-1 && mask != 0) return rp_type_error(c, mask, idx);
@@ -810,6 +829,10 @@ static int rp_alternatives (rstate *c, orc_node *const *list, size_t cnt, int id
     return ORC_V_TYPE;
   }
   for (k = 1; k <= (size_t)bestn; k++) {
+    if ((int)k == best_lim) {        /* a limit: once per list */
+      if (c->limited) continue;
+      c->limited = c->nerr + 1;
+    }
     if (c->nerr >= MAX_ERRORS) { c->truncated = 1; break; }
     lua_rawgeti(L, top + 1, (lua_Integer)k);
     lua_rawseti(L, c->errs, ++c->nerr);
@@ -979,6 +1002,7 @@ int orc_report (orc_vstate *v, const orc_node *n, int idx, const char *root,
   c.root = root;
   c.rootlen = rootlen;
   c.nerr = 0;
+  c.limited = 0;
   c.truncated = 0;
   lua_newtable(L);
   c.errs = lua_gettop(L);
