@@ -163,47 +163,36 @@ local function give_turn(self)
   self._since = now()
 end
 
--- next(), with an absolute deadline (core.now() seconds) or none.
-local function next_chunk(self, deadline)
-  local dec = self._dec
-  while true do
-    local chunk, what, x = dec:next()
-    if chunk then
-      if self.request_id == nil then self.request_id = dec:request_id(self._req) end
-      give_turn(self)
-      return chunk
-    elseif chunk == false then
-      event_failed(self, what, x)
-    elseif self._ended then
-      if self._err then errors.raise(self._err) end
-      return nil
-    elseif fill(self, deadline) == false then
-      return false
+-- A reader of the decoder's items through its method `method`: the next
+-- item, nil at the end, false once `deadline` (core.now() seconds, or nil)
+-- passed with nothing; raises the error object when the stream failed
+-- (after the items that arrived before it).
+local function reader(method)
+  return function(self, deadline)
+    local dec = self._dec
+    while true do
+      local item, what, x = dec[method](dec)
+      if item then
+        if self.request_id == nil then self.request_id = dec:request_id(self._req) end
+        give_turn(self)
+        return item
+      elseif item == false then
+        event_failed(self, what, x)
+      elseif self._ended then
+        if self._err then errors.raise(self._err) end
+        return nil
+      elseif fill(self, deadline) == false then
+        return false
+      end
     end
   end
 end
 
+-- next(): the next chunk.
+local next_chunk = reader("next")
 -- The next text delta (choices[1].delta.content, not empty), read without
--- building chunk tables; nil at the end, false once `deadline` passed with
--- nothing.  Raises the error object as next() does.
-local function next_text(self, deadline)
-  local dec = self._dec
-  while true do
-    local t, what, x = dec:text()
-    if t then
-      if self.request_id == nil then self.request_id = dec:request_id(self._req) end
-      give_turn(self)
-      return t
-    elseif t == false then
-      event_failed(self, what, x)
-    elseif self._ended then
-      if self._err then errors.raise(self._err) end
-      return nil
-    elseif fill(self, deadline) == false then
-      return false
-    end
-  end
-end
+-- building chunk tables.
+local next_text = reader("text")
 
 -- Read to the end, accumulating, building nothing (result()).
 local function drain(self)
