@@ -36,11 +36,12 @@ build = {
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/accum.c", "src/base64.c", "src/chunk.c", "src/core.c", "src/http1.c", "src/json.c",
-        "src/lbase64.c", "src/lchunk.c", "src/lclass.c", "src/lhttp1.c", "src/ljson_decode.c",
-        "src/ljson_encode.c", "src/lschema.c", "src/lsse.c", "src/ltransport.c", "src/regex.c",
-        "src/schema.c", "src/schema_check.c", "src/schema_compile.c", "src/schema_encode.c",
-        "src/schema_report.c", "src/schema_value.c", "src/sse.c", "src/transport.c",
+        "src/accum.c", "src/base64.c", "src/buf.c", "src/chunk.c", "src/core.c", "src/http1.c",
+        "src/json.c", "src/lbase64.c", "src/lchunk.c", "src/lclass.c", "src/lhttp1.c",
+        "src/ljson_decode.c", "src/ljson_encode.c", "src/lschema.c", "src/lsse.c",
+        "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c",
+        "src/schema_compile.c", "src/schema_encode.c", "src/schema_report.c", "src/schema_value.c",
+        "src/sse.c", "src/transport.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },

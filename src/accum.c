@@ -25,49 +25,13 @@
 #include <string.h>
 
 #include "accum.h"
+#include "buf.h"
 #include "orc.h"
 
 #define T_LIST 100           /* a Val that is a list of items' texts, comma-joined */
 #define SMALL 8              /* lookups are linear up to this many entries */
 
 /* ------------------------------------------------------------ buffers */
-
-typedef struct Buf {
-  char *p;
-  size_t len, cap;
-} Buf;
-
-static int buf_reserve (Buf *b, size_t more) {
-  size_t need, cap;
-  char *np;
-  if (more > ((size_t)-1) - b->len) return -1;
-  need = b->len + more;
-  if (need <= b->cap) return 0;
-  cap = b->cap < 16 ? 16 : b->cap;
-  while (cap < need) {
-    if (cap > ((size_t)-1) / 2) { cap = need; break; }
-    cap *= 2;
-  }
-  np = (char *)realloc(b->p, cap);
-  if (np == NULL) return -1;
-  b->p = np;
-  b->cap = cap;
-  return 0;
-}
-
-static int buf_add (Buf *b, const char *s, size_t n) {
-  if (n == 0) return 0;
-  if (buf_reserve(b, n)) return -1;
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  return 0;
-}
-
-static void buf_free (Buf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
 
 /* Room for one more item in *p (n of *cap); big items start one at a time. */
 static int grow (void **p, size_t *cap, size_t n, size_t size) {
@@ -87,7 +51,7 @@ static int grow (void **p, size_t *cap, size_t n, size_t size) {
 
 typedef struct Val {
   int type;                  /* ORC_JV_*, or T_LIST; ORC_JV_NONE: unset */
-  Buf b;                     /* the text; a string's escaped body */
+  orc_buf b;                     /* the text; a string's escaped body */
 } Val;
 
 /* The text of checked value j (a string with its quotes). */
@@ -105,7 +69,7 @@ static int val_set (Val *v, const orc_jv *j) {
       (j->len == 0 || memcmp(v->b.p, j->s, j->len) == 0))
     return 0;                                  /* unchanged: the usual case */
   v->b.len = 0;
-  if (buf_add(&v->b, j->s, j->len)) {
+  if (orc_buf_add(&v->b, j->s, j->len)) {
     v->type = ORC_JV_NONE;
     return -1;
   }
@@ -127,13 +91,13 @@ static int val_append_items (Val *v, const orc_jv *j) {
   while (orc_jwalk_next(&w, &k, &item)) {
     size_t n;
     const char *t = jv_text(&item, &n);
-    if ((v->b.len > 0 && buf_add(&v->b, ",", 1)) || buf_add(&v->b, t, n)) return -1;
+    if ((v->b.len > 0 && orc_buf_add(&v->b, ",", 1)) || orc_buf_add(&v->b, t, n)) return -1;
   }
   return 0;
 }
 
 static void val_free (Val *v) {
-  buf_free(&v->b);
+  orc_buf_free(&v->b);
   v->type = ORC_JV_NONE;
 }
 
@@ -380,12 +344,12 @@ typedef struct Tool {
   Key key;
   Val index;                 /* as it came first, or the count then */
   Map fields, fn;
-  Buf args;
+  orc_buf args;
 } Tool;
 
 /* The rarer parts of a choice, made when first needed. */
 typedef struct More {
-  Buf reasoning, refusal;
+  orc_buf reasoning, refusal;
   int has_reasoning, has_refusal;
   Detail *det;
   size_t ndet, cdet;
@@ -406,7 +370,7 @@ typedef struct Choice {
   Key key;
   Val index;                 /* as it came first (a number's text), or 0 */
   Val role;
-  Buf content;
+  orc_buf content;
   Val finish, native;
   More *more;
 } Choice;
@@ -431,7 +395,7 @@ struct orc_acc {
   size_t last;               /* the choice the previous chunk went to */
   Mem *mem;                  /* scratch: members being read (a stack) */
   size_t nmem, cmem;
-  Buf kb;                    /* scratch: their unescaped keys */
+  orc_buf kb;                    /* scratch: their unescaped keys */
 };
 
 orc_acc *orc_acc_new (int int_keys) {
@@ -442,8 +406,8 @@ orc_acc *orc_acc_new (int int_keys) {
 
 static void more_free (More *c) {
   size_t i;
-  buf_free(&c->reasoning);
-  buf_free(&c->refusal);
+  orc_buf_free(&c->reasoning);
+  orc_buf_free(&c->refusal);
   for (i = 0; i < c->ndet; i++) map_free(&c->det[i].fields);
   free(c->det);
   for (i = 0; i < c->nslot; i++) map_free(&c->slot[i].types);
@@ -454,7 +418,7 @@ static void more_free (More *c) {
     val_free(&t->index);
     map_free(&t->fields);
     map_free(&t->fn);
-    buf_free(&t->args);
+    orc_buf_free(&t->args);
   }
   free(c->tool);
   ix_free(&c->tool_ix);
@@ -468,7 +432,7 @@ static void more_free (More *c) {
 static void choice_free (Choice *c) {
   val_free(&c->index);
   val_free(&c->role);
-  buf_free(&c->content);
+  orc_buf_free(&c->content);
   val_free(&c->finish);
   val_free(&c->native);
   if (c->more != NULL) more_free(c->more);
@@ -482,7 +446,7 @@ void orc_acc_free (orc_acc *a) {
   free(a->ch);
   ix_free(&a->ch_ix);
   free(a->mem);
-  buf_free(&a->kb);
+  orc_buf_free(&a->kb);
   free(a);
 }
 
@@ -510,7 +474,7 @@ static int mem_push (orc_acc *a, const orc_jv *k, const orc_jv *v) {
   m->koff = (size_t)-1;
   m->klen = k->len;
   if (k->esc) {
-    if (buf_reserve(&a->kb, k->len + 4)) return -1;
+    if (orc_buf_reserve(&a->kb, k->len + 4)) return -1;
     m->koff = a->kb.len;
     m->klen = orc_jstring(k, a->kb.p + a->kb.len);
     a->kb.len += m->klen;
@@ -638,15 +602,15 @@ static int add_detail (orc_acc *a, More *c, const orc_jv *det) {
         size_t tl = ty->val.len;
         const char *tk = ty->val.s;
         Field *f;
-        Buf u = { NULL, 0, 0 };
+        orc_buf u = { NULL, 0, 0 };
         if (ty->val.esc) {
-          if (buf_reserve(&u, tl + 4)) goto out;
+          if (orc_buf_reserve(&u, tl + 4)) goto out;
           tl = orc_jstring(&ty->val, u.p);
           tk = u.p;
         }
         f = map_find(&c->slot[s].types, tk, tl);
         if (f != NULL) cur = f->id;
-        buf_free(&u);
+        orc_buf_free(&u);
       } else {
         cur = c->slot[s].last;
       }
@@ -677,16 +641,16 @@ static int add_detail (orc_acc *a, More *c, const orc_jv *det) {
       sl = &c->slot[s];
       if (ty != NULL) {
         Field *f;
-        Buf u = { NULL, 0, 0 };
+        orc_buf u = { NULL, 0, 0 };
         size_t tl = ty->val.len;
         const char *tk = ty->val.s;
         if (ty->val.esc) {
-          if (buf_reserve(&u, tl + 4)) goto out;
+          if (orc_buf_reserve(&u, tl + 4)) goto out;
           tl = orc_jstring(&ty->val, u.p);
           tk = u.p;
         }
         f = map_put(&sl->types, tk, tl);
-        buf_free(&u);
+        orc_buf_free(&u);
         if (f == NULL) goto out;
         f->id = id;
       }
@@ -701,7 +665,7 @@ static int add_detail (orc_acc *a, More *c, const orc_jv *det) {
       f = map_find(&d->fields, mem_key(a, m), m->klen);
       if (m->val.type == ORC_JV_STRING && is_text_key(a, m) && f != NULL &&
           f->v.type == ORC_JV_STRING) {
-        if (buf_add(&f->v.b, m->val.s, m->val.len)) goto out;
+        if (orc_buf_add(&f->v.b, m->val.s, m->val.len)) goto out;
       } else if (m->val.type != ORC_JV_NULL) {
         if ((f = put_field(a, &d->fields, m)) == NULL || val_set(&f->v, &m->val)) goto out;
       }
@@ -756,7 +720,7 @@ static int add_tool (orc_acc *a, More *c, const orc_jv *tc) {
         const Mem *fm = &a->mem[j];
         if (fm->dead) continue;
         if (is_name(a, fm, "arguments", 9)) {
-          if (fm->val.type == ORC_JV_STRING && buf_add(&tool->args, fm->val.s, fm->val.len)) {
+          if (fm->val.type == ORC_JV_STRING && orc_buf_add(&tool->args, fm->val.s, fm->val.len)) {
             mem_pop(a, ffrom);
             goto out;
           }
@@ -811,7 +775,7 @@ static int add_delta (orc_acc *a, const orc_chunk *ck, Choice *c, const orc_cdel
   orc_jv k, item;
   More *x;
   if (d->role.type == ORC_JV_STRING && val_set(&c->role, &d->role)) return -1;
-  if (d->content.type == ORC_JV_STRING && buf_add(&c->content, d->content.s, d->content.len))
+  if (d->content.type == ORC_JV_STRING && orc_buf_add(&c->content, d->content.s, d->content.len))
     return -1;
   if (d->reasoning.type != ORC_JV_STRING && d->refusal.type != ORC_JV_STRING &&
       d->details.type != ORC_JV_ARRAY && d->tools.type != ORC_JV_ARRAY &&
@@ -820,11 +784,11 @@ static int add_delta (orc_acc *a, const orc_chunk *ck, Choice *c, const orc_cdel
   if ((x = more_of(c)) == NULL) return -1;
   if (d->reasoning.type == ORC_JV_STRING) {
     x->has_reasoning = 1;
-    if (buf_add(&x->reasoning, d->reasoning.s, d->reasoning.len)) return -1;
+    if (orc_buf_add(&x->reasoning, d->reasoning.s, d->reasoning.len)) return -1;
   }
   if (d->refusal.type == ORC_JV_STRING) {
     x->has_refusal = 1;
-    if (buf_add(&x->refusal, d->refusal.s, d->refusal.len)) return -1;
+    if (orc_buf_add(&x->refusal, d->refusal.s, d->refusal.len)) return -1;
   }
   if (d->details.type == ORC_JV_ARRAY) {
     orc_jwalk_open(&w, &d->details);
@@ -901,7 +865,7 @@ int orc_acc_add (orc_acc *a, const orc_chunk *ck) {
       const char *k = m->key.s;
       size_t kl = m->key.len;
       if (m->key.esc) {                         /* unescaped in the scratch, for the lookup */
-        if (buf_reserve(&a->kb, kl + 4)) return ORC_JSON_ENOMEM;
+        if (orc_buf_reserve(&a->kb, kl + 4)) return ORC_JSON_ENOMEM;
         k = a->kb.p + a->kb.len;
         kl = orc_jstring(&m->key, a->kb.p + a->kb.len);
       }

@@ -2,7 +2,7 @@
 ** evq.h -- a queue of SSE event records, read from the front: the chunk
 ** decoder's (lchunk.c), into which req:take_into (ltransport.c) moves what
 ** a transfer queued, without copying when the decoder's queue is drained.
-** A record is transport.c's: three size_t lengths (type, data, id), then
+** A record is transport.c's (and lhttp1.c's): three size_t lengths (type, data, id), then
 ** the three byte strings, unaligned.
 */
 #ifndef ORC_EVQ_H
@@ -12,7 +12,7 @@
 
 #include "lua.h"
 
-#include "transport.h"
+#include "buf.h"
 
 typedef struct orc_evq {
   orc_buf b;           /* the records; malloc'd, as transport.c's buffers */

@@ -56,23 +56,6 @@ typedef struct Dec {
 
 /* ------------------------------------------------------------ the queue */
 
-static int evq_reserve (orc_buf *b, size_t more) {
-  size_t need = b->len + more, cap;
-  char *np;
-  if (need < b->len) return -1;
-  if (need <= b->cap) return 0;
-  cap = b->cap ? b->cap : 256;
-  while (cap < need) {
-    if (cap > ((size_t)-1) / 2) { cap = need; break; }
-    cap *= 2;
-  }
-  np = (char *)realloc(b->p, cap);
-  if (np == NULL) return -1;
-  b->p = np;
-  b->cap = cap;
-  return 0;
-}
-
 int orc_evq_take (orc_evq *q, orc_buf *events, size_t n) {
   if (q->off >= q->b.len) {                     /* drained: swap the buffers */
     orc_buf t = q->b;
@@ -81,7 +64,7 @@ int orc_evq_take (orc_evq *q, orc_buf *events, size_t n) {
     q->off = 0;
     q->n = n;
   } else {
-    if (evq_reserve(&q->b, events->len)) return -1;
+    if (orc_buf_reserve(&q->b, events->len)) return -1;
     memcpy(q->b.p + q->b.len, events->p, events->len);
     q->b.len += events->len;
     q->n += n;
@@ -579,7 +562,7 @@ static int ldec_push (lua_State *L) {
   lens[0] = 0;
   lens[1] = len;
   lens[2] = 0;
-  if (len > ((size_t)-1) / 2 || evq_reserve(b, sizeof lens + len)) return nomem(L);
+  if (len > ((size_t)-1) / 2 || orc_buf_reserve(b, sizeof lens + len)) return nomem(L);
   memcpy(b->p + b->len, lens, sizeof lens);
   memcpy(b->p + b->len + sizeof lens, s, len);
   b->len += sizeof lens + len;

@@ -46,10 +46,6 @@
 #define H1_MT "openrouter.h1req"
 #define HEAD_BYTES 512      /* body prefix kept for diagnostics, as transport.c */
 
-/* orc_buf (transport.h): the events' records are transport.c's, so that
-** req:take_into can hand them to the chunk decoder's queue (evq.h) */
-typedef orc_buf hbuf;
-
 typedef struct lh1 {
   orc_h1 h;
   orc_sse sse;
@@ -63,33 +59,8 @@ typedef struct lh1 {
   double t_start, t_last, t_first_byte, t_done, t_connect, t_tls;
   size_t bytes_in, nevents;
   unsigned long comments;
-  hbuf events, body, head;
+  orc_buf events, body, head;   /* events: transport.c's records (evq.h) */
 } lh1;
-
-static int hb_add (hbuf *b, const void *s, size_t n) {
-  if (b->len + n < b->len) return -1;
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *np;
-    while (cap < b->len + n) {
-      if (cap > ((size_t)-1) / 2) { cap = b->len + n; break; }
-      cap *= 2;
-    }
-    np = (char *)realloc(b->p, cap);
-    if (np == NULL) return -1;
-    b->p = np;
-    b->cap = cap;
-  }
-  if (n) memcpy(b->p + b->len, s, n);
-  b->len += n;
-  return 0;
-}
-
-static void hb_free (hbuf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
 
 /* Record a failure unless one is recorded (the first wins); the request
 ** is over. */
@@ -113,8 +84,8 @@ static int on_event (void *ud, const orc_sse_event *ev) {
   lens[0] = ev->type_len;
   lens[1] = ev->data_len;
   lens[2] = ev->id_len;
-  if (hb_add(&q->events, lens, sizeof(lens)) || hb_add(&q->events, ev->type, lens[0]) ||
-      hb_add(&q->events, ev->data, lens[1]) || hb_add(&q->events, ev->id, lens[2]))
+  if (orc_buf_add(&q->events, lens, sizeof(lens)) || orc_buf_add(&q->events, ev->type, lens[0]) ||
+      orc_buf_add(&q->events, ev->data, lens[1]) || orc_buf_add(&q->events, ev->id, lens[2]))
     return ORC_SSE_ENOMEM;
   q->nevents++;
   return 0;
@@ -151,7 +122,7 @@ static int on_body (void *ud, const char *p, size_t n) {
   lh1 *q = (lh1 *)ud;
   if (q->head.len < HEAD_BYTES) {
     size_t k = HEAD_BYTES - q->head.len;
-    if (hb_add(&q->head, p, k < n ? k : n)) goto nomem;
+    if (orc_buf_add(&q->head, p, k < n ? k : n)) goto nomem;
   }
   q->bytes_in += n;
   if (q->mode == ORC_MODE_SSE) {
@@ -172,7 +143,7 @@ static int on_body (void *ud, const char *p, size_t n) {
       set_error(q, ORC_ERR_PROTOCOL, "max_body", msg);
       return 1;
     }
-    if (hb_add(&q->body, p, n)) goto nomem;
+    if (orc_buf_add(&q->body, p, n)) goto nomem;
   }
   return 0;
 nomem:
@@ -259,9 +230,9 @@ static int lh1_close (lua_State *L) {
     if (!q->done) set_error(q, ORC_ERR_CANCELLED, NULL, "cancelled");
     orc_h1_free(&q->h);
     orc_sse_free(&q->sse);
-    hb_free(&q->events);
-    hb_free(&q->body);
-    hb_free(&q->head);
+    orc_buf_free(&q->events);
+    orc_buf_free(&q->body);
+    orc_buf_free(&q->head);
     q->nevents = 0;
   }
   return 0;

@@ -33,37 +33,6 @@ double orc_now (void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Grow b so that `extra` more bytes fit.  0, or -1 on allocation failure. */
-static int buf_reserve (orc_buf *b, size_t extra) {
-  size_t need = b->len + extra, cap;
-  char *np;
-  if (need < b->len) return -1;                 /* overflow */
-  if (need <= b->cap) return 0;
-  cap = b->cap ? b->cap : 256;
-  while (cap < need) {
-    if (cap > ((size_t)-1) / 2) { cap = need; break; }
-    cap *= 2;
-  }
-  np = (char *)realloc(b->p, cap);
-  if (np == NULL) return -1;
-  b->p = np;
-  b->cap = cap;
-  return 0;
-}
-
-static int buf_add (orc_buf *b, const void *s, size_t n) {
-  if (buf_reserve(b, n) != 0) return -1;
-  if (n) memcpy(b->p + b->len, s, n);
-  b->len += n;
-  return 0;
-}
-
-static void buf_free (orc_buf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
-
 /* Record a failure unless one is already recorded (the first one wins). */
 static void set_error (orc_req *r, int kind, const char *which,
                        const char *msg) {
@@ -81,12 +50,12 @@ static int on_event (void *ud, const orc_sse_event *ev) {
   lens[0] = ev->type_len;
   lens[1] = ev->data_len;
   lens[2] = ev->id_len;
-  if (buf_reserve(&r->events, sizeof(lens) + lens[0] + lens[1] + lens[2]))
+  if (orc_buf_reserve(&r->events, sizeof(lens) + lens[0] + lens[1] + lens[2]))
     return ORC_SSE_ENOMEM;
-  buf_add(&r->events, lens, sizeof(lens));
-  buf_add(&r->events, ev->type, lens[0]);
-  buf_add(&r->events, ev->data, lens[1]);
-  buf_add(&r->events, ev->id, lens[2]);
+  orc_buf_add(&r->events, lens, sizeof(lens));
+  orc_buf_add(&r->events, ev->type, lens[0]);
+  orc_buf_add(&r->events, ev->data, lens[1]);
+  orc_buf_add(&r->events, ev->id, lens[2]);
   r->nevents++;
   return 0;
 }
@@ -124,7 +93,7 @@ static size_t on_write (char *ptr, size_t size, size_t nmemb, void *ud) {
   if (r->t_first_byte == 0) r->t_first_byte = r->t_last;
   if (r->head.len < HEAD_BYTES) {
     size_t n = HEAD_BYTES - r->head.len;
-    if (buf_add(&r->head, ptr, n < len ? n : len)) goto nomem;
+    if (orc_buf_add(&r->head, ptr, n < len ? n : len)) goto nomem;
   }
   r->bytes_in += len;
   if (r->mode == ORC_MODE_SSE) {
@@ -148,7 +117,7 @@ static size_t on_write (char *ptr, size_t size, size_t nmemb, void *ud) {
       set_error(r, ORC_ERR_PROTOCOL, "max_body", msg);
       return 0;
     }
-    if (buf_add(&r->body, ptr, len)) goto nomem;
+    if (orc_buf_add(&r->body, ptr, len)) goto nomem;
   }
   return len;
 nomem:
@@ -172,7 +141,7 @@ static size_t on_header (char *ptr, size_t size, size_t nmemb, void *ud) {
     set_error(r, ORC_ERR_PROTOCOL, "max_header", msg);
     return 0;
   }
-  if (buf_add(&r->hdrs, ptr, len) || buf_add(&r->hdrs, "\n", 1)) {
+  if (orc_buf_add(&r->hdrs, ptr, len) || orc_buf_add(&r->hdrs, "\n", 1)) {
     set_error(r, ORC_ERR_PROTOCOL, "memory", "out of memory buffering headers");
     return 0;
   }
@@ -270,7 +239,7 @@ void orc_multi_close (orc_multi *mu) {
   }
   if (mu->m != NULL) curl_multi_cleanup(mu->m);
   mu->m = NULL;
-  buf_free(&mu->sockev);
+  orc_buf_free(&mu->sockev);
 }
 
 /* libcurl's socket callback: only records the change for the loop. */
@@ -282,7 +251,7 @@ static int on_socket (CURL *e, curl_socket_t fd, int what, void *userp,
   (void)socketp;
   ev.fd = fd;
   ev.what = what;
-  return buf_add(&mu->sockev, &ev, sizeof(ev)) == 0 ? 0 : -1;
+  return orc_buf_add(&mu->sockev, &ev, sizeof(ev)) == 0 ? 0 : -1;
 }
 
 int orc_multi_socket_mode (orc_multi *mu) {
@@ -444,10 +413,10 @@ void orc_req_free (orc_req *r) {
   curl_slist_free_all(r->headers);
   r->headers = NULL;
   orc_sse_free(&r->sse);
-  buf_free(&r->hdrs);
-  buf_free(&r->body);
-  buf_free(&r->events);
-  buf_free(&r->head);
+  orc_buf_free(&r->hdrs);
+  orc_buf_free(&r->body);
+  orc_buf_free(&r->events);
+  orc_buf_free(&r->head);
 }
 
 /* Failures that trying again cannot cure: the local configuration (a CA

@@ -11,12 +11,8 @@
 #include <stddef.h>
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "sse.h"
-
-typedef struct orc_buf {
-  char *p;
-  size_t len, cap;
-} orc_buf;
 
 enum {               /* orc_req.state */
   ORC_REQ_NEW = 0,   /* configured, not started */
