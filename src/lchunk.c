@@ -35,6 +35,7 @@
 #include "compat.h"
 #include "evq.h"
 #include "json.h"
+#include "ljson.h"
 #include "lcore.h"
 #include "orc.h"
 
@@ -211,21 +212,6 @@ static void room (lua_State *L, int slots) {
   if (!lua_checkstack(L, slots + LUA_MINSTACK)) luaL_error(L, "JSON nested too deeply");
 }
 
-/* The n key/value pairs at top+1.. become a table at top+1.  [-2n, +1, m] */
-static void make_object (lua_State *L, int top, int n, int hint) {
-  int i;
-  lua_createtable(L, 0, hint);
-  for (i = 0; i < n; i++) {
-    lua_pushvalue(L, top + 1 + 2 * i);
-    lua_pushvalue(L, top + 2 + 2 * i);
-    lua_rawset(L, -3);
-  }
-  if (n > 0) {
-    lua_replace(L, top + 1);
-    lua_settop(L, top + 1);
-  }
-}
-
 /* An object at p ('{').  [-0, +1, m] */
 static const char *b_object (B *b, const char *p, const char *end) {
   lua_State *L = b->L;
@@ -244,7 +230,7 @@ static const char *b_object (B *b, const char *p, const char *end) {
     if (made) {
       lua_rawset(L, top + 1);
     } else if ((b->pending += 2), n == BATCH || b->pending >= PENDING_MAX) {
-      make_object(L, top, n, n * 2);
+      orc_jdec_make_object(L, top, n, n * 2);
       b->pending -= 2 * n;
       made = 1;
     }
@@ -252,7 +238,7 @@ static const char *b_object (B *b, const char *p, const char *end) {
     if (*p == ',') p = ws(p + 1, end);
   }
   if (!made) {
-    make_object(L, top, n, n);
+    orc_jdec_make_object(L, top, n, n);
     b->pending -= 2 * n;
     if (n == 0) {
       lua_pushvalue(L, UV_OBJECT_MT);
@@ -260,14 +246,6 @@ static const char *b_object (B *b, const char *p, const char *end) {
     }
   }
   return p + 1;
-}
-
-/* The n items at top+1.. become a sequence at top+1.  [-n, +1, m] */
-static void make_array (lua_State *L, int top, int n, int hint) {
-  int i;
-  lua_createtable(L, hint, 0);
-  lua_insert(L, top + 1);
-  for (i = n; i >= 1; i--) lua_rawseti(L, top + 1, i);
 }
 
 /* An array at p ('[').  [-0, +1, m] */
@@ -282,7 +260,7 @@ static const char *b_array (B *b, const char *p, const char *end) {
     if (made) {
       lua_rawseti(L, top + 1, n);
     } else if (++b->pending, n == BATCH || b->pending >= PENDING_MAX) {
-      make_array(L, top, n, n * 2);
+      orc_jdec_make_array(L, top, n, n * 2);
       b->pending -= n;
       made = 1;
     }
@@ -290,7 +268,7 @@ static const char *b_array (B *b, const char *p, const char *end) {
     if (*p == ',') p = ws(p + 1, end);
   }
   if (!made) {
-    make_array(L, top, n, n);
+    orc_jdec_make_array(L, top, n, n);
     b->pending -= n;
   }
   lua_pushvalue(L, UV_ARRAY_MT);

@@ -113,4 +113,14 @@ int orc_jenc_fail (orc_jenc *e, int depth, const char *msg);
 /* Push the path of the first depth segments ("messages[2].content").  [-0, +1, m] */
 void orc_jenc_path (orc_jenc *e, int depth);
 
+/* ---- decoding: building tables from values on the stack (ljson_decode.c,
+** also the chunk decoder's builder, lchunk.c) */
+
+/* The n items at top+1.. become a sequence at top+1 (room for hint
+** items).  [-n, +1, m] */
+void orc_jdec_make_array (lua_State *L, int top, int n, int hint);
+/* The n key/value pairs at top+1.. become a table at top+1, set in order
+** (a repeated key: the last one wins).  [-2n, +1, m] */
+void orc_jdec_make_object (lua_State *L, int top, int n, int hint);
+
 #endif

@@ -26,6 +26,7 @@
 
 #include "compat.h"
 #include "json.h"
+#include "ljson.h"
 #include "lcore.h"
 #include "orc.h"
 
@@ -70,10 +71,8 @@ static int d_room (Dec *d, int slots) {
   return -1;
 }
 
-/*
-** The n items at top+1.. become a sequence at top+1.  [-n, +1, m]
-*/
-static void d_make_array (lua_State *L, int top, int n, int hint) {
+/* (ljson.h) */
+void orc_jdec_make_array (lua_State *L, int top, int n, int hint) {
   int i;
   lua_createtable(L, hint, 0);
   lua_insert(L, top + 1);
@@ -91,13 +90,13 @@ static int d_array (Dec *d) {
     if (made) {
       lua_rawseti(L, top + 1, n);
     } else if (++d->pending, n == BATCH || d->pending >= PENDING_MAX) {
-      d_make_array(L, top, n, n * 2);
+      orc_jdec_make_array(L, top, n, n * 2);
       d->pending -= n;
       made = 1;
     }
   }
   if (!made) {
-    d_make_array(L, top, n, n);
+    orc_jdec_make_array(L, top, n, n);
     d->pending -= n;
   }
   lua_pushvalue(L, UV_ARRAY_MT);
@@ -105,11 +104,8 @@ static int d_array (Dec *d) {
   return 0;
 }
 
-/*
-** The n key/value pairs at top+1.. become a table at top+1, set in order
-** (a repeated key: the last one wins).  [-2n, +1, m]
-*/
-static void d_make_object (lua_State *L, int top, int n, int hint) {
+/* (ljson.h) */
+void orc_jdec_make_object (lua_State *L, int top, int n, int hint) {
   int i;
   lua_createtable(L, 0, hint);
   for (i = 0; i < n; i++) {
@@ -136,13 +132,13 @@ static int d_object (Dec *d) {
     if (made) {
       lua_rawset(L, top + 1);
     } else if ((d->pending += 2), n == BATCH || d->pending >= PENDING_MAX) {
-      d_make_object(L, top, n, n * 2);
+      orc_jdec_make_object(L, top, n, n * 2);
       d->pending -= 2 * n;
       made = 1;
     }
   }
   if (!made) {
-    d_make_object(L, top, n, n);
+    orc_jdec_make_object(L, top, n, n);
     d->pending -= 2 * n;
     if (n == 0) {
       lua_pushvalue(L, UV_OBJECT_MT);
