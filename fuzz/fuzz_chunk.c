@@ -163,7 +163,6 @@ static void pure (const char *const *ev, const size_t *len, size_t n) {
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   static lua_State *L = NULL;
-  static unsigned long runs = 0;
   const char *ev[64];
   size_t len[64], n = 0, i;
   const char *p, *end;
