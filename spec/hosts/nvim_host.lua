@@ -57,6 +57,15 @@ describe("Neovim host (loop = 'nvim')", function()
       r.max_gap_ms, r.ticks, r.async_return_ms, r.deltas, r.stream_ms)
   end)
 
+  it("keeps the editor loop at its no-stream baseline while 3,000 deltas pour in at full speed", function()
+    local r = run_nvim("fullspeed_test.lua", srv.url, 60)
+    assert.equal(3000, r.deltas)
+    H.note("nvim: longest loop gap %.1f ms with no stream, %.1f ms while 3000 deltas streamed at full speed"
+      .. " (%.0f ms)", r.baseline_gap_ms, r.max_gap_ms, r.stream_ms)
+    -- (make bench compares the two over several runs; here only a stall is a failure)
+    assert.is_true(r.max_gap_ms < 50, "the editor loop stalled for " .. r.max_gap_ms .. " ms")
+  end)
+
   it("streams the Responses API: iterator in a task, a plain call, callbacks", function()
     local r = run_nvim("responses_test.lua", srv.url, 60)
     assert.equal("running", r.status_at_return)
