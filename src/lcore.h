@@ -30,4 +30,9 @@ void orc_open_chunk (lua_State *L);        /* lchunk.c: chunk_decoder */
 void orc_json_marker_mt (lua_State *L, const char *name, const char *jsontype);
 void orc_open_http1 (lua_State *L);      /* lhttp1.c: h1_request, h1_reasons */
 
+/* Into the headers table at -1: t[name lower-cased] = value, or, when the
+** name came before, the two values joined with ", " (the headers() of both
+** transports).  [-0, +0, m] */
+void orc_header_field (lua_State *L, const char *name, size_t nlen, const char *v, size_t vlen);
+
 #endif

@@ -601,23 +601,7 @@ static int lh1_headers (lua_State *L) {
     const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
     const char *colon = (const char *)memchr(p, ':', (size_t)(nl - p));
     const char *v = colon + 2;
-    luaL_Buffer b;
-    const char *c;
-    luaL_buffinit(L, &b);
-    for (c = p; c < colon; c++) luaL_addchar(&b, (*c >= 'A' && *c <= 'Z') ? (char)(*c + 32) : *c);
-    luaL_pushresult(&b);
-    lua_pushvalue(L, -1);
-    lua_rawget(L, -3);
-    if (lua_isstring(L, -1)) {
-      lua_pushliteral(L, ", ");
-      lua_pushlstring(L, v, (size_t)(nl - v));
-      lua_concat(L, 3);
-    }
-    else {
-      lua_pop(L, 1);
-      lua_pushlstring(L, v, (size_t)(nl - v));
-    }
-    lua_rawset(L, -3);
+    orc_header_field(L, p, (size_t)(colon - p), v, (size_t)(nl - v));
     p = nl + 1;
   }
   return 1;

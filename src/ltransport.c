@@ -464,27 +464,8 @@ static int lreq_headers (lua_State *L) {
     const char *colon = (const char *)memchr(p, ':', (size_t)(nl - p));
     if (colon != NULL) {
       const char *v = colon + 1;
-      luaL_Buffer b;
-      size_t i;
       while (v < nl && (*v == ' ' || *v == '\t')) v++;
-      luaL_buffinit(L, &b);
-      for (i = 0; p + i < colon; i++) {
-        char c = p[i];
-        luaL_addchar(&b, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
-      }
-      luaL_pushresult(&b);              /* name */
-      lua_pushvalue(L, -1);
-      lua_rawget(L, -3);
-      if (lua_isstring(L, -1)) {
-        lua_pushliteral(L, ", ");
-        lua_pushlstring(L, v, (size_t)(nl - v));
-        lua_concat(L, 3);
-      }
-      else {
-        lua_pop(L, 1);
-        lua_pushlstring(L, v, (size_t)(nl - v));
-      }
-      lua_rawset(L, -3);
+      orc_header_field(L, p, (size_t)(colon - p), v, (size_t)(nl - v));
     }
     p = nl + 1;
   }
