@@ -174,7 +174,8 @@ describe("openrouter.async", function()
     end)
     assert.equal("done", task:status(), tostring(task:error()))
     assert.equal("after a retry", task:result().choices[1].message.content)
-    assert.is_true(slowest < 0.05, "an update() took " .. slowest .. " s")
+    -- a blocking update() would sleep out the 300 ms pause; the margin absorbs a loaded machine
+    assert.is_true(slowest < 0.15, "an update() took " .. slowest .. " s")
   end)
 
   it("runs many tasks at once on one client", function()
