@@ -288,10 +288,10 @@ local function reader(port, path)
 end
 
 --- One measured load: `n` streams of `tokens` deltas `delay` ms apart
---- through `relay` ("client" | "cosocket"), /ping every 10 ms meanwhile.
---- Returns { deltas, cpu (s, the pings' included), wall (s), latencies (ms
---- list), pings (ms list) } or raises when a stream went wrong.
-function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base)
+--- through `relay` ("client" | "cosocket"); with `ping`, /ping every 10 ms
+--- meanwhile.  Returns { deltas, cpu (s, the pings' included), wall (s),
+--- latencies (ms list), pings (ms list) } or raises when a stream went wrong.
+function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base, ping)
   local readers = {}
   local cpu0, t0 = M.cpu_of(cputime, ngx_srv.pid), now_ms()
   for i = 1, n do
@@ -301,7 +301,7 @@ function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base)
     for _, r in ipairs(readers) do if not r.finished then return false end end
     return true
   end
-  local pings = M.pinger(ngx_srv.port, 10, function() return not all_done() end)
+  local pings = ping and M.pinger(ngx_srv.port, 10, function() return not all_done() end) or {}
   assert(M.run_until(all_done, 60 + tokens * delay / 1000 * 3), relay .. ": the load did not finish")
   local wall = (now_ms() - t0) / 1000
   local cpu = M.cpu_of(cputime, ngx_srv.pid) - cpu0
@@ -320,12 +320,17 @@ function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base)
 end
 
 --- Baseline /ping round trips with nothing else running (`count` pings, 10 ms
---- apart); also the worker's CPU per ping (s), to take out of a load's CPU.
-function M.ping_baseline(ngx_srv, cputime, count)
-  local c0 = M.cpu_of(cputime, ngx_srv.pid)
+--- apart).
+function M.ping_baseline(ngx_srv, count)
   local rtts = M.pinger(ngx_srv.port, 10, function(r) return #r < count end)
   M.run_until(function() return #rtts >= count end, count * 0.1 + 10)
-  return rtts, (M.cpu_of(cputime, ngx_srv.pid) - c0) / #rtts
+  return rtts
+end
+
+--- Pin process `pid` to the CPUs in `list` ("1", "0-1"); false when this
+--- machine cannot (no taskset).
+function M.pin(pid, list)
+  return B.sh(("taskset -pc %s %d >/dev/null 2>&1"):format(list, pid))
 end
 
 --- Worker CPU over `seconds` with nothing in flight.
