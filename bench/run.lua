@@ -450,25 +450,35 @@ local function relay_section(srv)
       ngx_srv[relay] = L.start_nginx(ROOT, up)
       if pinned then L.pin(ngx_srv[relay].pid, "1") end
       fig[relay] = { cpu = {}, p50 = {}, p99 = {}, ping = {}, ping_idle = {}, idle = {} }
-      -- warm up: modules, the client, connections
-      L.load(ngx_srv[relay], tap, CPUTIME, relay, 2, 20, 1, 900000 + i * 1000, true)
+      -- warm up: modules, the client, connections, and LuaJIT's traces: a
+      -- short warm-up left the client's compiling 40-odd traces into the
+      -- first measured load (88 mprotect calls in it, against 6 after a
+      -- full-size warm-up), the peer's fewer
+      L.load(ngx_srv[relay], tap, CPUTIME, relay, RELAY_STREAMS, RELAY_DELTAS, RELAY_DELAY, 900000 + i * 1000, true)
     end
+    -- The two relays' loads of a run follow each other at once, in turns
+    -- (the client first in odd runs, the peer in even ones): this VM's
+    -- speed drifts by 10-30% over seconds, and both then see the same.
     for run = 1, RELAY_RUNS do
-      for i, relay in ipairs(relays) do
-        local f = fig[relay]
-        local id = (run * 10 + i) * 1000
-        -- /ping with nothing in flight: the baseline
-        table.insert(f.ping_idle, B.percentile(L.ping_baseline(ngx_srv[relay], 100), 99))
-        -- the load alone: the worker's CPU and the latencies
+      local order = run % 2 == 1 and relays or { relays[2], relays[1] }
+      local function each(f)
+        for _, relay in ipairs(order) do f(relay, fig[relay], (run * 10 + (relay == "client" and 1 or 2)) * 1000) end
+      end
+      -- /ping with nothing in flight: the baseline
+      each(function(relay, f) table.insert(f.ping_idle, B.percentile(L.ping_baseline(ngx_srv[relay], 100), 99)) end)
+      -- the load alone: the worker's CPU and the latencies
+      each(function(relay, f, id)
         local r = L.load(ngx_srv[relay], tap, CPUTIME, relay, RELAY_STREAMS, RELAY_DELTAS, RELAY_DELAY, id)
         table.insert(f.cpu, r.cpu / r.deltas)
         table.insert(f.p50, B.percentile(r.latencies, 50))
         table.insert(f.p99, B.percentile(r.latencies, 99))
-        -- the same load with /ping every 10 ms: is the worker still responsive?
-        r = L.load(ngx_srv[relay], tap, CPUTIME, relay, RELAY_STREAMS, RELAY_DELTAS, RELAY_DELAY, id + 500, true)
+      end)
+      -- the same load with /ping every 10 ms: is the worker still responsive?
+      each(function(relay, f, id)
+        local r = L.load(ngx_srv[relay], tap, CPUTIME, relay, RELAY_STREAMS, RELAY_DELTAS, RELAY_DELAY, id + 500, true)
         table.insert(f.ping, B.percentile(r.pings, 99))
-        table.insert(f.idle, L.idle_cpu(ngx_srv[relay], CPUTIME, 2))
-      end
+      end)
+      each(function(relay, f) table.insert(f.idle, L.idle_cpu(ngx_srv[relay], CPUTIME, 2)) end)
     end
   end)
   for _, relay in ipairs(relays) do if ngx_srv[relay] then ngx_srv[relay].stop() end end
