@@ -81,6 +81,23 @@ describe("security", function()
     assert.is_nil(tostring(err):find(KEY, 1, true))
   end)
 
+  it("traces a stream's status line before its events, once, and its timings after them", function()
+    local lines = {}
+    local c = openrouter.new{ base_url = srv.url, api_key = KEY, max_retries = 0,
+                              debug = function(line) lines[#lines + 1] = line end }
+    assert(assert(c:stream{ model = "mock/echo", messages = { { role = "user", content = "a b c" } } }):result())
+    local status, first_event, timings, statuses = nil, nil, nil, 0
+    for i, l in ipairs(lines) do
+      if l:find("< HTTP 200", 1, true) then status, statuses = status or i, statuses + 1 end
+      if l:find("< event ", 1, true) then first_event = first_event or i end
+      if l:find("= dns ", 1, true) then timings = i end
+    end
+    local all = table.concat(lines, "\n")
+    assert.equal(1, statuses, all)
+    assert.is_true(status < first_event, all)
+    assert.is_true(timings > first_event, all)
+  end)
+
   it("OPENROUTER_DEBUG=1 traces to stderr, key redacted", function()
     local v = os.getenv("OPENROUTER_TEST_LUA") or "5.4"
     local lua = v == "jit" and "luajit" or ("lua" .. v)

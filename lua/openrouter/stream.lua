@@ -102,6 +102,7 @@ local function take(self, req, dec)
     self._raw = raw
   end
   local n, ended = req:events(raw, trace ~= nil)
+  if trace and n > 0 then trace:head(req) end
   for i = 1, n do
     local ev = raw[i]
     raw[i] = nil

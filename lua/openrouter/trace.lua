@@ -85,11 +85,21 @@ end
 
 local function ms(v) return v and ("%.1f ms"):format(v * 1000) or "-" end
 
---- When the request is over: status, timings, volume, and the error if any.
-function Tracer:done(req, err)
+--- The response's status line, once per request: a stream's before its
+--- first event, any other request's when it is over.
+function Tracer:head(req)
+  if self._headed == req then return end
+  self._headed = req
   local info = req:info()
   local id = req:headers()["x-generation-id"]
   emit(self, "< HTTP %d (HTTP/%s)%s", req:status(), tostring(info.http_version or "?"), id and (" " .. id) or "")
+end
+
+--- When the request is over: status (unless shown), timings, volume, and
+--- the error if any.
+function Tracer:done(req, err)
+  self:head(req)
+  local info = req:info()
   emit(self, "= dns %s, connect %s, tls %s, first byte %s, total %s; %d bytes, %d keep-alives",
        ms(info.dns), ms(info.connect), ms(info.tls), ms(info.first_byte), ms(info.elapsed),
        info.bytes or 0, info.comments or 0)
