@@ -294,8 +294,24 @@ end
 function M.load(ngx_srv, tap, cputime, relay, n, tokens, delay, id_base, ping)
   local readers = {}
   local cpu0, t0 = M.cpu_of(cputime, ngx_srv.pid), now_ms()
-  for i = 1, n do
+  -- The streams start delay/n ms apart: users' streams do not come in step,
+  -- and 20 deltas due at the same instant would measure the queue of this
+  -- load generator (its tap and readers share one core when pinned).
+  local function start(i)
     readers[i] = reader(ngx_srv.port, ("/%s?id=%d&tokens=%d&delay=%d"):format(relay, id_base + i, tokens, delay))
+  end
+  for i = 1, n do
+    local at = (i - 1) * delay / n
+    if at < 1 then
+      start(i)
+    else
+      readers[i] = { finished = false }
+      local t = uv.new_timer()
+      t:start(math.floor(at), 0, function()
+        t:close()
+        start(i)
+      end)
+    end
   end
   local function all_done()
     for _, r in ipairs(readers) do if not r.finished then return false end end
