@@ -34,6 +34,7 @@
 ** between calls in an upvalue and taken out while in use, so a call that
 ** re-enters (from a finalizer) gets a buffer of its own.
 */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -241,19 +242,26 @@ static int e_string (Enc *e, int idx) {
   return e_lstring(e, s, len, "string");
 }
 
-static int e_number (Enc *e, int idx) {
+/* The number at idx, whose value as a lua_Number is d.  Below 2^53 in
+** magnitude an integer converts to d exactly and fmt_double writes it with
+** the same digits as fmt_int (an integral float is written as an integer),
+** so only past that is the subtype asked: one API call per number. */
+static int e_number_d (Enc *e, int idx, lua_Number d) {
   char num[ORC_JSON_NUMBUF];
   int n;
-  if (orc_isinteger(e->L, idx)) {
+  if (!(fabs((double)d) < 9007199254740992.0) && orc_isinteger(e->L, idx)) {
     n = orc_json_fmt_int(num, (long long)lua_tointeger(e->L, idx));
   } else {
-    lua_Number d = lua_tonumber(e->L, idx);
     n = orc_json_fmt_double(num, (double)d);
     if (n == 0)
       return e_fail(e, e->depth, d != d ? "NaN is not a JSON number"
                                         : "infinity is not a JSON number");
   }
   return e_raw(e, num, (size_t)n);
+}
+
+static int e_number (Enc *e, int idx) {
+  return e_number_d(e, idx, lua_tonumber(e->L, idx));
 }
 
 /* ---- tables ----------------------------------------------------------- */
@@ -600,6 +608,10 @@ int orc_jenc_raw (orc_jenc *e, const char *s, size_t n) {
 
 int orc_jenc_number (orc_jenc *e, int idx) {
   return e_number(e, idx);
+}
+
+int orc_jenc_number_d (orc_jenc *e, int idx, lua_Number d) {
+  return e_number_d(e, idx, d);
 }
 
 int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len) {

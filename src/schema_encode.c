@@ -106,20 +106,19 @@ static int se_fail (Walk *w, const char *fmt, const char *arg);
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NOINLINE
+#define ALWAYS_INLINE inline
 #endif
 
-/* The value at idx (the stack top) under the schemas in: a table is
-** walked, a scalar checked by the boolean pass and written.  Inline in
-** the visitor's child step.  [-0, +0|2, m] */
-static inline int walk_value (Walk *w, const ent *in, int nin, int idx) {
+/* The scalar of type t at idx (the stack top) under the schemas in (nin >
+** 0): checked by the boolean pass and written.  Inline in the visitor's
+** child steps.  [-0, +0|2, m] */
+static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) {
   lua_State *L = w->c->L;
   orc_fval v;
-  int t, k;
-  if (nin == 0) return orc_jenc_value(w->e, idx);
-  t = lua_type(L, idx);
-  if (t == LUA_TTABLE) return walk_table(w, in, nin, idx);
+  int k;
   v.idx = idx;
   v.t = t;
   v.known = 0;
@@ -136,8 +135,22 @@ static inline int walk_value (Walk *w, const ent *in, int nin, int idx) {
     if (!(v.known & ORC_FV_STR)) v.s = lua_tolstring(L, idx, &v.len);
     return orc_jenc_lstring(w->e, v.s, v.len);
   }
-  if (t == LUA_TNUMBER) return orc_jenc_number(w->e, idx);
+  if (t == LUA_TNUMBER)
+    return orc_jenc_number_d(w->e, idx, (v.known & ORC_FV_NUM) ? v.d : lua_tonumber(L, idx));
+  if (t == LUA_TBOOLEAN)
+    return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
+                                 : orc_jenc_raw_inline(w->e, "false", 5);
   return orc_jenc_value(w->e, idx);
+}
+
+/* The value at idx (the stack top) under the schemas in: a table is
+** walked, a scalar checked and written.  [-0, +0|2, m] */
+static int walk_value (Walk *w, const ent *in, int nin, int idx) {
+  int t;
+  if (nin == 0) return orc_jenc_value(w->e, idx);
+  t = lua_type(w->c->L, idx);
+  if (t == LUA_TTABLE) return walk_table(w, in, nin, idx);
+  return walk_scalar(w, in, nin, idx, t);
 }
 
 /* ---- failing ------------------------------------------------------------ */
@@ -568,14 +581,16 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
 /* The child at idx under the schemas set[0..nset).  [-0, +0, m] */
 static inline int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
   Walk *w = f->w;
-  int rc, k;
+  int rc, k, t;
   if (nset == 0) return orc_jenc_value(w->e, idx);
   if (w->c->depth >= ORC_MAX_DEPTH) {   /* as deep as validation goes */
     for (k = 0; k < nset; k++) if (set[k].verify) return se_deep(w, ORC_DEEP_VALUE);
     return orc_jenc_value(w->e, idx);
   }
-  w->c->depth++;
-  rc = walk_value(w, set, nset, idx);
+  t = lua_type(w->c->L, idx);
+  if (t != LUA_TTABLE) return walk_scalar(w, set, nset, idx, t);
+  w->c->depth++;                     /* what the boolean pass asks of a table */
+  rc = walk_table(w, set, nset, idx);
   w->c->depth--;
   return rc;
 }
