@@ -128,6 +128,13 @@ static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) 
     if (!in[k].verify) continue;
     if (n->has & ORC_K_REF) n = n->ref;
     if ((n->quick_ok >> t) & 1) continue;       /* as the boolean pass answers */
+    if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
+      if (!(v.known & ORC_FV_NUM)) {     /* {type: number}: finite, as ck_keywords */
+        v.d = lua_tonumber(L, idx);
+        v.known |= ORC_FV_NUM;
+      }
+      if (v.d - v.d == 0) continue;
+    }
     if (((n->quick_fail >> t) & 1) || orc_check_fval(w->c, n, &v) != ORC_V_OK)
       return se_fail(w, "%s", "does not match the schema");
   }
@@ -579,7 +586,7 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
 }
 
 /* The child at idx under the schemas set[0..nset).  [-0, +0, m] */
-static inline int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
+static ALWAYS_INLINE int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
   Walk *w = f->w;
   int rc, k, t;
   if (nset == 0) return orc_jenc_value(w->e, idx);
