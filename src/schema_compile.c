@@ -109,6 +109,9 @@ static void c_jval (cstate *cs, int i, orc_jval *out, const char *where,
       const char *s = lua_tolstring(L, i, &out->len);
       out->kind = ORC_J_STR;
       out->s = c_strdup(cs, s, out->len);
+      out->b = 1;
+      for (k = 0; k < out->len; k++)
+        if (s[k] < 0x20 || s[k] > 0x7e || s[k] == '"' || s[k] == '\\') out->b = 0;
       return;
     }
     case LUA_TTABLE:

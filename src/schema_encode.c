@@ -112,13 +112,56 @@ static int se_fail (Walk *w, const char *fmt, const char *arg);
 #define ALWAYS_INLINE inline
 #endif
 
+/* Copy n bytes in word moves, the last word overlapping (the short texts
+** of keys and enum values: no call). */
+static inline void se_copy (char *out, const char *in, size_t n) {
+  size_t i;
+  if (n >= 8) {
+    for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
+    memcpy(out + n - 8, in + n - 8, 8);
+  } else if (n >= 4) {
+    memcpy(out, in, 4);
+    memcpy(out + n - 4, in + n - 4, 4);
+  } else {
+    for (i = 0; i < n; i++) out[i] = in[i];
+  }
+}
+
+/* The string s[0..len), known to need no escaping (it equals a plain enum
+** value), written as the encoder would.  [-0, +0|2, m] */
+static int se_plain_string (orc_jenc *e, const char *s, size_t len) {
+  char *out;
+  if (len > 64 || e->b->cap - e->b->len < len + 2) return orc_jenc_lstring(e, s, len);
+  out = e->b->data + e->b->len;
+  out[0] = '"';
+  se_copy(out + 1, s, len);
+  out[len + 1] = '"';
+  e->b->len += len + 2;
+  return 0;
+}
+
+/* The enum value of n (only type and enum, strings allowed) equal to the
+** string v, or NULL: ck_enum's answer, and whether the text is plain. */
+static const orc_jval *se_enum_string (lua_State *L, const orc_node *n, orc_fval *v) {
+  size_t k;
+  if (!(v->known & ORC_FV_STR)) {
+    v->s = lua_tolstring(L, v->idx, &v->len);
+    v->known |= ORC_FV_STR;
+  }
+  for (k = 0; k < n->nenums; k++) {
+    const orc_jval *j = &n->enums[k];
+    if (j->kind == ORC_J_STR && j->len == v->len && orc_eq(j->s, v->s, v->len)) return j;
+  }
+  return NULL;
+}
+
 /* The scalar of type t at idx (the stack top) under the schemas in (nin >
 ** 0): checked by the boolean pass and written.  Inline in the visitor's
 ** child steps.  [-0, +0|2, m] */
 static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) {
   lua_State *L = w->c->L;
   orc_fval v;
-  int k;
+  int k, plain = 0;
   v.idx = idx;
   v.t = t;
   v.known = 0;
@@ -128,6 +171,13 @@ static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) 
     if (!in[k].verify) continue;
     if (n->has & ORC_K_REF) n = n->ref;
     if ((n->quick_ok >> t) & 1) continue;       /* as the boolean pass answers */
+    if (t == LUA_TSTRING && (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
+        (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING))) {
+      const orc_jval *j = se_enum_string(L, n, &v);
+      if (j == NULL) return se_fail(w, "%s", "does not match the schema");
+      plain |= j->b;
+      continue;
+    }
     if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
       if (!(v.known & ORC_FV_NUM)) {     /* {type: number}: finite, as ck_keywords */
         v.d = lua_tonumber(L, idx);
@@ -139,6 +189,7 @@ static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) 
       return se_fail(w, "%s", "does not match the schema");
   }
   if (t == LUA_TSTRING) {
+    if (plain) return se_plain_string(w->e, v.s, v.len);
     if (!(v.known & ORC_FV_STR)) v.s = lua_tolstring(L, idx, &v.len);
     return orc_jenc_lstring(w->e, v.s, v.len);
   }
@@ -636,19 +687,8 @@ static int vis_field (orc_jenc *e, void *frame, int kidx, const char *k, size_t 
       return -1;
   }
   if (named != NULL && named->json != NULL && e->b->cap - e->b->len >= named->jlen) {
-    char *out = e->b->data + e->b->len;   /* "key": in word moves */
-    const char *in = named->json;
-    size_t n = named->jlen, i;            /* at least 3: "": */
-    if (n >= 8) {
-      for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
-      memcpy(out + n - 8, in + n - 8, 8);  /* the last word, overlapping */
-    } else if (n >= 4) {
-      memcpy(out, in, 4);
-      memcpy(out + n - 4, in + n - 4, 4);
-    } else {
-      memcpy(out, in, 3);
-    }
-    e->b->len += n;
+    se_copy(e->b->data + e->b->len, named->json, named->jlen);   /* "key": */
+    e->b->len += named->jlen;
   } else if (orc_jenc_key(e, k, klen)) {
     return -1;
   }
