@@ -657,22 +657,36 @@ static ALWAYS_INLINE int se_walk_child (Frame *f, const ent *set, int nset, int 
 ** them keeps, when one names it), its value.  [-0, +0, m] */
 static int vis_field (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen) {
   Frame *f = (Frame *)frame;
-  const orc_prop *named = NULL;
+  const char *json = NULL;               /* "key": as JSON, when a property has it */
+  size_t jlen = 0;
   ent *set = f->child;
   int nset = 0;
   f->count++;
   if (f->nent == 1 && f->ent[0].n->npatprops == 0) {
     /* one schema, the common case: its property, or additionalProperties */
     const orc_node *n = f->ent[0].n, *child = n->additional_props;
-    if (n->nprops && !orc_pcache_get(n, k, &named)) {
+    const orc_pslot *slot;
+    if (n->nprops == 0) {
+      /* no property: additionalProperties */
+    } else if ((slot = orc_pcache_slot(n, k)) != NULL) {
+      if (slot->prop != NULL) {
+        if (f->ent[0].verify) f->seen[0] += slot->required;
+        if (slot->schema != NULL) child = slot->schema;
+        json = slot->json;
+        jlen = slot->jlen;
+      }
+    } else {
       orc_vstate *c = f->w->c;
+      const orc_prop *named;
       c->top = kidx + 1;
       c->room = f->room;
       named = orc_check_prop(c, n, k, klen, kidx);
-    }
-    if (named != NULL) {
-      if (f->ent[0].verify) f->seen[0] += (size_t)named->required;
-      if (named->declared) child = named->schema;
+      if (named != NULL) {
+        if (f->ent[0].verify) f->seen[0] += (size_t)named->required;
+        if (named->declared) child = named->schema;
+        json = named->json;
+        jlen = named->jlen;
+      }
     }
     if (child != NULL && child->has != 0) {
       set[0].n = child;
@@ -680,15 +694,20 @@ static int vis_field (orc_jenc *e, void *frame, int kidx, const char *k, size_t 
       nset = 1;
     }
   } else if (f->nent > 0) {
+    const orc_prop *named = NULL;
     orc_json_seg seg;
     seg.key = k;
     seg.klen = klen;
     if (se_children(f, &seg, kidx, kidx + 1, set, &nset, f->w->c->depth, 1, &named))
       return -1;
+    if (named != NULL) {
+      json = named->json;
+      jlen = named->jlen;
+    }
   }
-  if (named != NULL && named->json != NULL && e->b->cap - e->b->len >= named->jlen) {
-    se_copy(e->b->data + e->b->len, named->json, named->jlen);   /* "key": */
-    e->b->len += named->jlen;
+  if (json != NULL && e->b->cap - e->b->len >= jlen) {
+    se_copy(e->b->data + e->b->len, json, jlen);   /* "key": */
+    e->b->len += jlen;
   } else if (orc_jenc_key(e, k, klen)) {
     return -1;
   }
