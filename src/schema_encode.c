@@ -156,9 +156,8 @@ static const orc_jval *se_enum_string (lua_State *L, const orc_node *n, orc_fval
 }
 
 /* The scalar of type t at idx (the stack top) under the schemas in (nin >
-** 0): checked by the boolean pass and written.  Inline in the visitor's
-** child steps.  [-0, +0|2, m] */
-static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) {
+** 0): checked by the boolean pass and written.  [-0, +0|2, m] */
+static NOINLINE int walk_scalars (Walk *w, const ent *in, int nin, int idx, int t) {
   lua_State *L = w->c->L;
   orc_fval v;
   int k, plain = 0;
@@ -199,6 +198,44 @@ static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) 
     return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
                                  : orc_jenc_raw_inline(w->e, "false", 5);
   return orc_jenc_value(w->e, idx);
+}
+
+/* walk_scalars in a few steps for what one schema decides on sight: a
+** type it takes whole, {type: number} (any finite number), a string enum.
+** Inline in the visitor's child steps.  [-0, +0|2, m] */
+static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) {
+  if (nin == 1) {
+    lua_State *L = w->c->L;
+    const orc_node *n = in[0].n;
+    int verify = in[0].verify;
+    if (n->has & ORC_K_REF) n = n->ref;
+    if (!verify || ((n->quick_ok >> t) & 1)) {
+      if (t == LUA_TBOOLEAN)
+        return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
+                                     : orc_jenc_raw_inline(w->e, "false", 5);
+      if (t == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        return orc_jenc_lstring(w->e, s, len);
+      }
+      if (t == LUA_TNUMBER) return orc_jenc_number_d(w->e, idx, lua_tonumber(L, idx));
+    }
+    if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
+      lua_Number d = lua_tonumber(L, idx);
+      if (d - d == 0) return orc_jenc_number_d(w->e, idx, d);
+    }
+    if (t == LUA_TSTRING && verify && (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
+        (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING))) {
+      orc_fval v;
+      const orc_jval *j;
+      v.idx = idx;
+      v.known = 0;
+      j = se_enum_string(L, n, &v);
+      if (j == NULL) return se_fail(w, "%s", "does not match the schema");
+      return j->b ? se_plain_string(w->e, v.s, v.len) : orc_jenc_lstring(w->e, v.s, v.len);
+    }
+  }
+  return walk_scalars(w, in, nin, idx, t);
 }
 
 /* The value at idx (the stack top) under the schemas in: a table is
