@@ -48,9 +48,12 @@ static const char *c_strdup (cstate *cs, const char *s, size_t len) {
   return p;
 }
 
+/* A node starts a cache line: what a walk reads of it at every value
+** (its first fields) is one line.  (The arena aligns to 16.) */
 static orc_node *c_newnode (cstate *cs) {
+  char *p = (char *)c_alloc(cs, sizeof(orc_node) + 48);
   cs->s->nnodes++;
-  return (orc_node *)c_alloc(cs, sizeof(orc_node));
+  return (orc_node *)(p + ((64 - (uintptr_t)p % 64) % 64));
 }
 
 static int c_error (cstate *cs, const char *where, const char *fmt,

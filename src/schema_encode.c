@@ -513,7 +513,7 @@ static int se_expand (Frame *f, const orc_node *n, int verify) {
 }
 
 /* Expand the schemas handed down to the table f->v.idx of kind `kind`. */
-static int se_frame (Frame *f, int kind) {
+static ALWAYS_INLINE int se_frame (Frame *f, int kind) {
   int k;
   f->kind = kind;
   f->nent = 0;
@@ -779,7 +779,7 @@ static int vis_done (orc_jenc *e, void *frame) {
   (void)e;
   if (f->kind == ORC_JK_EMPTY) return 0;
   /* the kind is known now: the questions left look fields up */
-  if (!(f->v.known & ORC_FV_KIND)) {  /* an empty one is marked: its kind */
+  if (f->ndefer > 0 && !(f->v.known & ORC_FV_KIND)) {  /* an empty one is marked: its kind */
     f->v.known |= ORC_FV_KIND;
     f->v.n = f->kind == ORC_JK_ARRAY ? f->n : f->count;
     f->v.kind = f->kind == ORC_JK_ARRAY ? ORC_TK_ARRAY : ORC_TK_OBJECT;
