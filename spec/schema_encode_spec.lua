@@ -302,6 +302,20 @@ describe("options", function()
     assert.has_error(function() v.encoder({}) end)
   end)
 
+  it("a string matched against an enum is written as the codec writes it, escapes and all", function()
+    local words = { "plain", 'a"b', "back\\slash", "tab\t", "\127", "caf\195\169", "" }
+    for _, s in ipairs{ { type = "string", enum = words }, { enum = words },
+                        { type = { "string", "null" }, enum = words } } do
+      local v = schema.compile({ properties = { w = s }, items = s })
+      for _, w in ipairs(words) do
+        assert.equal(json.encode({ w = w }), enc(v, { w = w }))
+        assert.equal(json.encode({ w }), enc(v, json.array({ w })))
+      end
+      assert.is_nil((v:encode({ w = "other" })))
+      assert.is_nil((v:encode({ w = "plai" })))
+    end
+  end)
+
   it("misuse raises", function()
     local v = schema.compile({})
     assert.has_error(function() v:encode() end)
