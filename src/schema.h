@@ -149,10 +149,9 @@ struct orc_node {
   uint32_t has;            /* ORC_K_* */
   uint32_t types;          /* ORC_T_* (0: any) */
   orc_node *ref;           /* $ref target, after resolution */
-  /* for the binding: a bit per value kind it decides on sight, and how
-  ** many fields it would look up instead of scanning (-1: cannot) */
+  /* for the binding: a bit per value kind it decides on sight */
   uint16_t quick_ok, quick_fail;
-  int nlookup;
+  uint32_t pmask;          /* pcache->mask, where the walk has it at hand */
   struct orc_pcache *pcache;  /* the boolean pass's key cache (schema_int.h) */
   orc_prop *props;         /* every known name */
   size_t nprops;
@@ -191,6 +190,9 @@ struct orc_node {
   orc_jval *enums;
   size_t nenums;
   orc_jval *const_;
+  /* for the binding: how many fields it would look up instead of scanning
+  ** (-1: cannot) */
+  int nlookup;
 };
 
 /* The schema for item k (1-based) of an array, or NULL. */

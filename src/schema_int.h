@@ -82,11 +82,11 @@ static inline uint32_t orc_addr_hash (const char *s) {
 /* The slot of n's key cache for the key string at address key, or NULL
 ** when the key is not cached. */
 static inline const orc_pslot *orc_pcache_slot (const orc_node *n, const char *key) {
-  const struct orc_pcache *pc = n->pcache;
-  uint32_t i = orc_addr_hash(key) & pc->mask;
-  while (pc->slot[i].key != NULL) {
-    if (pc->slot[i].key == key) return &pc->slot[i];
-    i = (i + 1) & pc->mask;
+  const orc_pslot *slot = n->pcache->slot;   /* n->pmask: no load of the cache's header */
+  uint32_t i = orc_addr_hash(key) & n->pmask;
+  while (slot[i].key != NULL) {
+    if (slot[i].key == key) return &slot[i];
+    i = (i + 1) & n->pmask;
   }
   return NULL;
 }
