@@ -274,6 +274,48 @@ describe("options", function()
     end
   end)
 
+  it("v:encoder(root) is v:encode with root bound: the same texts and errors", function()
+    local v = schema.compile({
+      type = "object", required = { "name" },
+      properties = { name = { type = "string" }, tags = { type = "array" }, n = { type = "number" } },
+    })
+    local e = v:encoder("body")
+    for _, x in ipairs{ { name = "x", tags = {} }, { name = "x", n = 2 ^ 60, tags = { "a" } },
+                        { name = 1 }, { tags = {} }, { name = "\255" }, { name = "x", n = 0 / 0 } } do
+      local a, aerrs = v:encode(x, { root = "body" })
+      local b, berrs = e(x)
+      assert.equal(a, b)
+      assert.same(aerrs, berrs)
+      a, aerrs = v:encode(x, { root = "body", check = false })
+      b, berrs = e(x, false)
+      assert.equal(a, b)
+      assert.same(aerrs, berrs)
+      assert.same({ v:encode(x, { root = "body" }) }, { e(x, true) })
+    end
+    assert.equal("name", select(2, v:encoder()({ name = 1 }))[1].path)
+    -- each encoder keeps a buffer of its own: a second one, or a nested call, does not clash
+    local e2 = v:encoder()
+    assert.equal('{"name":"a"}', e2({ name = "a" }))
+    assert.equal('{"name":"b"}', e({ name = "b" }))
+    assert.has_error(function() e() end)
+    assert.has_error(function() v:encoder(false) end)
+    assert.has_error(function() v.encoder({}) end)
+  end)
+
+  it("a string matched against an enum is written as the codec writes it, escapes and all", function()
+    local words = { "plain", 'a"b', "back\\slash", "tab\t", "\127", "caf\195\169", "" }
+    for _, s in ipairs{ { type = "string", enum = words }, { enum = words },
+                        { type = { "string", "null" }, enum = words } } do
+      local v = schema.compile({ properties = { w = s }, items = s })
+      for _, w in ipairs(words) do
+        assert.equal(json.encode({ w = w }), enc(v, { w = w }))
+        assert.equal(json.encode({ w }), enc(v, json.array({ w })))
+      end
+      assert.is_nil((v:encode({ w = "other" })))
+      assert.is_nil((v:encode({ w = "plai" })))
+    end
+  end)
+
   it("misuse raises", function()
     local v = schema.compile({})
     assert.has_error(function() v:encode() end)

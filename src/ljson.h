@@ -103,6 +103,8 @@ static inline int orc_jenc_raw_inline (orc_jenc *e, const char *s, size_t n) {
 }
 /* Write the number at idx.  [-0, +0|2, m] */
 int orc_jenc_number (orc_jenc *e, int idx);
+/* The same, d being its value as lua_tonumber reads it.  [-0, +0|2, m] */
+int orc_jenc_number_d (orc_jenc *e, int idx, lua_Number d);
 /* Write the string s[0..len) (checked as UTF-8).  [-0, +0|2, m] */
 int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len);
 /* Write the table at idx (absolute), asking vis (with frame) at each step.

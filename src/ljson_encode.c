@@ -34,6 +34,7 @@
 ** between calls in an upvalue and taken out while in use, so a call that
 ** re-enters (from a finalizer) gets a buffer of its own.
 */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -241,19 +242,46 @@ static int e_string (Enc *e, int idx) {
   return e_lstring(e, s, len, "string");
 }
 
-static int e_number (Enc *e, int idx) {
+/* The number at idx, whose value as a lua_Number is d: one API call per
+** number.  Below 2^53 in magnitude an integer converts to d exactly and
+** is written with the digits of the integral float of the same value, so
+** the subtype is asked only past that (where a float is written as a
+** float).  An integral d is written as an integer; -0.0 goes to
+** fmt_double ("-0.0"). */
+static int e_number_d (Enc *e, int idx, lua_Number d) {
   char num[ORC_JSON_NUMBUF];
+  long long i;
   int n;
-  if (orc_isinteger(e->L, idx)) {
-    n = orc_json_fmt_int(num, (long long)lua_tointeger(e->L, idx));
-  } else {
-    lua_Number d = lua_tonumber(e->L, idx);
+  if (!(fabs((double)d) < 9007199254740992.0)) {     /* NaN and inf too */
+    if (orc_isinteger(e->L, idx)) {
+      n = orc_json_fmt_int(num, (long long)lua_tointeger(e->L, idx));
+    } else {
+      n = orc_json_fmt_double(num, (double)d);
+      if (n == 0)
+        return e_fail(e, e->depth, d != d ? "NaN is not a JSON number"
+                                          : "infinity is not a JSON number");
+    }
+    return e_raw(e, num, (size_t)n);
+  }
+  i = (long long)d;
+  if ((lua_Number)i != d || (i == 0 && signbit((double)d))) {
     n = orc_json_fmt_double(num, (double)d);
-    if (n == 0)
-      return e_fail(e, e->depth, d != d ? "NaN is not a JSON number"
-                                        : "infinity is not a JSON number");
+  } else if (i >= 0 && i < 1000 && e->b->cap - e->b->len >= 3) {
+    char *out = e->b->data + e->b->len;  /* the small counts most are, in place */
+    int u = (int)i;
+    if (u >= 100) *out++ = (char)('0' + u / 100);
+    if (u >= 10) *out++ = (char)('0' + u / 10 % 10);
+    *out++ = (char)('0' + u % 10);
+    e->b->len = (size_t)(out - e->b->data);
+    return 0;
+  } else {
+    n = orc_json_fmt_int(num, i);
   }
   return e_raw(e, num, (size_t)n);
+}
+
+static int e_number (Enc *e, int idx) {
+  return e_number_d(e, idx, lua_tonumber(e->L, idx));
 }
 
 /* ---- tables ----------------------------------------------------------- */
@@ -287,8 +315,8 @@ static int e_marker (Enc *e, int idx) {
 
 /* Is the key at idx the integer k?  [-0, +0, -] */
 static int key_is (lua_State *L, int idx, size_t k) {
-  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
   if (orc_isinteger(L, idx)) return (lua_Integer)k == lua_tointeger(L, idx);
+  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
   return lua_tonumber(L, idx) == (lua_Number)k;
 }
 
@@ -600,6 +628,10 @@ int orc_jenc_raw (orc_jenc *e, const char *s, size_t n) {
 
 int orc_jenc_number (orc_jenc *e, int idx) {
   return e_number(e, idx);
+}
+
+int orc_jenc_number_d (orc_jenc *e, int idx, lua_Number d) {
+  return e_number_d(e, idx, d);
 }
 
 int orc_jenc_lstring (orc_jenc *e, const char *s, size_t len) {

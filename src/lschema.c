@@ -132,70 +132,44 @@ static void push_one_error (lua_State *L, orc_jenc *e, int depth, const char *ro
 #define DEFAULT_MAX_BYTES ((size_t)1 << 30)
 
 /*
-** v:encode(value [, opts]) -> text | nil, errors.  [-0, +1|2, m]
-** Validate value and write it as JSON in one walk: what was validated is
-** what the text says, and the schema decides whether an empty table is []
-** or {} (schema_encode.c).  errors as validate's, also for a value that
-** cannot be JSON (invalid UTF-8, NaN, a function, a cycle ...): one error
-** with its path.  opts: root (path prefix, as validate's), check = false
-** (validate nothing, only let the schema shape the empty tables),
-** two_walks = true (the reference: the boolean pass, then the encoder with
-** the schema as its hint; the same result, slower).
+** Validate the value at vidx against s and write it as JSON (see
+** v:encode): uv is the first of the encoder's four upvalues
+** (orc_jenc_start), anchors the index of the key anchors.  Pushes the text,
+** or nil and the errors; returns how many.  [-0, +1|2, m]
 */
-static int lschema_encode (lua_State *L) {
-  orc_schema *s = (orc_schema *)lua_touserdata(L, 1);
+static int encode_value (lua_State *L, orc_schema *s, int vidx, int uv, int anchors,
+                         const char *root, size_t rootlen, int check, int two) {
   orc_jenc e;
   orc_vstate c;
   orc_swhy why;
-  const char *root = "";
-  size_t rootlen = 0;
-  int check = 1, two = 0, rc;
-  luaL_checkany(L, 2);
-  lua_settop(L, 3);
-  if (s == NULL || !lua_getmetatable(L, 1) ||
-      !lua_rawequal(L, -1, lua_upvalueindex(1)))
-    luaL_checkudata(L, 1, SCHEMA_MT);
-  luaL_argcheck(L, s->root != NULL, 1, "validator has been freed");
-  lua_settop(L, 3);
-  if (!lua_isnil(L, 3)) {
-    luaL_checktype(L, 3, LUA_TTABLE);
-    lua_getfield(L, 3, "root");
-    if (!lua_isnil(L, -1)) root = luaL_checklstring(L, -1, &rootlen);
-    lua_getfield(L, 3, "check");
-    check = lua_isnil(L, -1) || lua_toboolean(L, -1);
-    lua_getfield(L, 3, "two_walks");
-    two = lua_toboolean(L, -1);
-    lua_pop(L, 2);                       /* root stays anchored at 4 */
-  }
-  lua_settop(L, 4);                      /* 4: root, or anything */
-  orc_getuservalue(L, 1);                /* 5: the key anchors */
-  orc_jenc_start(&e, L, 2, DEFAULT_MAX_BYTES);   /* 6: the buffer */
-  lua_pushvalue(L, 2);                   /* 7: the value, on the top */
+  int buf = lua_gettop(L) + 1, val = buf + 1, rc;
+  orc_jenc_start(&e, L, uv, DEFAULT_MAX_BYTES);   /* buf: the buffer */
+  lua_pushvalue(L, vidx);                /* val: the value, on the top */
   c.L = L;
-  c.anchors = 5;
+  c.anchors = anchors;
   c.depth = 0;
   c.calls = 0;
   c.steps = 0;
   c.deep = 0;
-  c.top = 7;
-  c.room = 7;
-  rc = two ? orc_schema_encode_ref(&e, &c, s->root, check, 7, &why)
-           : orc_schema_encode(&e, &c, s->root, check, 7, &why);
+  c.top = val;
+  c.room = val;
+  rc = two ? orc_schema_encode_ref(&e, &c, s->root, check, val, &why)
+           : orc_schema_encode(&e, &c, s->root, check, val, &why);
   if (rc == 0 && e.b->len > e.b->limit) {
     rc = orc_jenc_fail(&e, 0, "JSON text longer than 2^30 bytes");
     why.failed = 0;
   }
   if (rc == 0) {
     lua_pushlstring(L, e.b->data, e.b->len);
-    orc_jenc_finish(&e, 2, 6);
+    orc_jenc_finish(&e, uv, buf);
     return 1;
   }
-  orc_jenc_finish(&e, 2, 6);
+  orc_jenc_finish(&e, uv, buf);
   if (why.failed) {
-    lua_settop(L, 7);
-    c.top = 7;
-    c.room = 7;
-    if (orc_report(&c, s->root, 7, root, rootlen) == 0) {
+    lua_settop(L, val);
+    c.top = val;
+    c.room = val;
+    if (orc_report(&c, s->root, val, root, rootlen) == 0) {
       lua_pop(L, 1);                     /* a rule only this walk applies */
       push_one_error(L, &e, why.depth, root, rootlen, why.msg);
     }
@@ -219,6 +193,80 @@ static int lschema_encode (lua_State *L) {
   return 2;
 }
 
+/*
+** v:encode(value [, opts]) -> text | nil, errors.  [-0, +1|2, m]
+** Validate value and write it as JSON in one walk: what was validated is
+** what the text says, and the schema decides whether an empty table is []
+** or {} (schema_encode.c).  errors as validate's, also for a value that
+** cannot be JSON (invalid UTF-8, NaN, a function, a cycle ...): one error
+** with its path.  opts: root (path prefix, as validate's), check = false
+** (validate nothing, only let the schema shape the empty tables),
+** two_walks = true (the reference: the boolean pass, then the encoder with
+** the schema as its hint; the same result, slower).
+*/
+static int lschema_encode (lua_State *L) {
+  orc_schema *s = (orc_schema *)lua_touserdata(L, 1);
+  const char *root = "";
+  size_t rootlen = 0;
+  int check = 1, two = 0;
+  luaL_checkany(L, 2);
+  lua_settop(L, 3);
+  if (s == NULL || !lua_getmetatable(L, 1) ||
+      !lua_rawequal(L, -1, lua_upvalueindex(1)))
+    luaL_checkudata(L, 1, SCHEMA_MT);
+  luaL_argcheck(L, s->root != NULL, 1, "validator has been freed");
+  lua_settop(L, 3);
+  if (!lua_isnil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_getfield(L, 3, "root");
+    if (!lua_isnil(L, -1)) root = luaL_checklstring(L, -1, &rootlen);
+    lua_getfield(L, 3, "check");
+    check = lua_isnil(L, -1) || lua_toboolean(L, -1);
+    lua_getfield(L, 3, "two_walks");
+    two = lua_toboolean(L, -1);
+    lua_pop(L, 2);                       /* root stays anchored at 4 */
+  }
+  lua_settop(L, 4);                      /* 4: root, or anything */
+  orc_getuservalue(L, 1);                /* 5: the key anchors */
+  return encode_value(L, s, 2, 2, 5, root, rootlen, check, two);
+}
+
+/*
+** The function v:encoder returns: enc(value [, check]) -> text | nil,
+** errors, as v:encode(value, { root = root, check = check }).  Upvalues:
+** the validator, the key anchors, root, then the encoder's four.
+** [-0, +1|2, m]
+*/
+static int lschema_encoder_call (lua_State *L) {
+  orc_schema *s = (orc_schema *)lua_touserdata(L, lua_upvalueindex(1));
+  size_t rootlen;
+  const char *root = lua_tolstring(L, lua_upvalueindex(3), &rootlen);
+  luaL_checkany(L, 1);
+  lua_settop(L, 2);
+  if (s->root == NULL) return luaL_error(L, "validator has been freed");
+  return encode_value(L, s, 1, 4, lua_upvalueindex(2), root, rootlen,
+                      lua_isnil(L, 2) || lua_toboolean(L, 2), 0);
+}
+
+/*
+** v:encoder([root]) -> enc: v:encode with its options bound, for a caller
+** that encodes many values (validate.prepare): enc(value [, check]), check
+** = false validating nothing.  It keeps v alive and an output buffer of
+** its own.  [-0, +1, m]
+*/
+static int lschema_encoder (lua_State *L) {
+  luaL_checkudata(L, 1, SCHEMA_MT);
+  if (lua_isnoneornil(L, 2)) lua_pushliteral(L, "");
+  else luaL_checkstring(L, 2);
+  lua_settop(L, 2);
+  lua_pushvalue(L, 1);
+  orc_getuservalue(L, 1);
+  lua_pushvalue(L, 2);
+  orc_jenc_push_upvalues(L);
+  lua_pushcclosure(L, lschema_encoder_call, 7);
+  return 1;
+}
+
 /* tostring(v): "openrouter.schema (N nodes, M bytes): 0x...".  [-0, +1, m] */
 static int lschema_tostring (lua_State *L) {
   orc_schema *s = (orc_schema *)luaL_checkudata(L, 1, SCHEMA_MT);
@@ -230,6 +278,7 @@ static int lschema_tostring (lua_State *L) {
 void orc_open_schema (lua_State *L) {
   static const luaL_Reg methods[] = {
     { "validate", lschema_validate },
+    { "encoder", lschema_encoder },
     { NULL, NULL } };
   orc_newclass(L, SCHEMA_MT, lschema_gc);
   lua_newtable(L);

@@ -34,7 +34,8 @@ enum { ORC_J_NULL, ORC_J_BOOL, ORC_J_NUM, ORC_J_STR, ORC_J_ARR, ORC_J_OBJ };
 
 typedef struct orc_jval {
   int kind;
-  int b;                      /* ORC_J_BOOL */
+  int b;                      /* ORC_J_BOOL; ORC_J_STR: 1 when JSON writes the
+                              ** text as it is (printable ASCII, no '"' or '\\') */
   double num;                 /* ORC_J_NUM */
   const char *s;              /* ORC_J_STR */
   size_t len;
@@ -102,14 +103,14 @@ typedef struct orc_node orc_node;
 /* A name the object keywords know: from properties, required or
 ** dependencies.  Looked up by hash while scanning an object. */
 typedef struct orc_prop {
-  const char *name;
-  size_t len;
+  orc_node *schema;        /* properties[name], or NULL */
   const char *json;        /* "name": as JSON text, or NULL (it needs escaping) */
   size_t jlen;
-  uint32_t hash;
-  orc_node *schema;        /* properties[name], or NULL */
   int declared;            /* named in `properties` */
   int required;            /* named in `required` */
+  const char *name;
+  size_t len;
+  uint32_t hash;
   int dep;                 /* index into deps, or -1 */
   int anchor;              /* the binding's: where it keeps the name */
 } orc_prop;
@@ -144,33 +145,38 @@ typedef struct orc_disc {
 } orc_disc;
 
 struct orc_node {
+  /* what a walk reads at every value, first: one cache line */
   uint32_t has;            /* ORC_K_* */
   uint32_t types;          /* ORC_T_* (0: any) */
   orc_node *ref;           /* $ref target, after resolution */
+  /* for the binding: a bit per value kind it decides on sight */
+  uint16_t quick_ok, quick_fail;
+  uint32_t pmask;          /* pcache->mask, where the walk has it at hand */
+  struct orc_pcache *pcache;  /* the boolean pass's key cache (schema_int.h) */
+  orc_prop *props;         /* every known name */
+  size_t nprops;
+  size_t npatprops;
+  orc_node *additional_props;
+  orc_node *items;         /* schema form, or additionalItems' role */
+  /* numbers, strings */
   double minimum, maximum, xminimum, xmaximum, multiple_of;
   size_t min_length, max_length;
   orc_regex *pattern;
   const char *pattern_src;
   /* arrays */
-  orc_node *items;         /* schema form, or additionalItems' role */
   orc_node **tuple;
   size_t ntuple;
   orc_node *additional_items;
   orc_node *contains;
   size_t min_items, max_items;
   /* objects */
-  orc_prop *props;         /* every known name */
-  size_t nprops;
   uint32_t *slots;         /* open addressing: prop index + 1, 0 empty */
   uint32_t mask;
-  struct orc_pcache *pcache;  /* the boolean pass's key cache (schema_int.h) */
   size_t nrequired;        /* distinct required names */
   const char **required;   /* in schema order, for messages */
   size_t *required_len;
   size_t nrequired_list;
   orc_patprop *patprops;
-  size_t npatprops;
-  orc_node *additional_props;
   orc_node *property_names;
   size_t min_props, max_props;
   orc_dep *deps;
@@ -184,9 +190,8 @@ struct orc_node {
   orc_jval *enums;
   size_t nenums;
   orc_jval *const_;
-  /* for the binding: a bit per value kind it decides on sight, and how
-  ** many fields it would look up instead of scanning (-1: cannot) */
-  uint16_t quick_ok, quick_fail;
+  /* for the binding: how many fields it would look up instead of scanning
+  ** (-1: cannot) */
   int nlookup;
 };
 

@@ -221,7 +221,11 @@ static NOINLINE const orc_prop *ck_prop_miss (orc_vstate *c, const orc_node *n,
   lua_rawseti(L, c->anchors, pc->base + (int)i + 1);   /* never allocates */
   pc->used++;
   pc->slot[i].key = key;
-  pc->slot[i].prop = p != NULL ? (size_t)(p - n->props) : ORC_P_NONE;
+  pc->slot[i].prop = p;
+  pc->slot[i].schema = p != NULL && p->declared ? p->schema : NULL;
+  pc->slot[i].json = p != NULL && p->jlen <= UINT32_MAX ? p->json : NULL;
+  pc->slot[i].jlen = p != NULL ? (uint32_t)p->jlen : 0;
+  pc->slot[i].required = p != NULL ? (uint32_t)p->required : 0;
   return p;
 }
 

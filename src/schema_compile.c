@@ -48,9 +48,12 @@ static const char *c_strdup (cstate *cs, const char *s, size_t len) {
   return p;
 }
 
+/* A node starts a cache line: what a walk reads of it at every value
+** (its first fields) is one line.  (The arena aligns to 16.) */
 static orc_node *c_newnode (cstate *cs) {
+  char *p = (char *)c_alloc(cs, sizeof(orc_node) + 48);
   cs->s->nnodes++;
-  return (orc_node *)c_alloc(cs, sizeof(orc_node));
+  return (orc_node *)(p + ((64 - (uintptr_t)p % 64) % 64));
 }
 
 static int c_error (cstate *cs, const char *where, const char *fmt,
@@ -109,6 +112,9 @@ static void c_jval (cstate *cs, int i, orc_jval *out, const char *where,
       const char *s = lua_tolstring(L, i, &out->len);
       out->kind = ORC_J_STR;
       out->s = c_strdup(cs, s, out->len);
+      out->b = 1;
+      for (k = 0; k < out->len; k++)
+        if (s[k] < 0x20 || s[k] > 0x7e || s[k] == '"' || s[k] == '\\') out->b = 0;
       return;
     }
     case LUA_TTABLE:
@@ -459,6 +465,7 @@ static void c_object (cstate *cs, orc_node *n, int pi, int ri, int di,
     n->pcache = (struct orc_pcache *)c_alloc(cs, sizeof(struct orc_pcache) +
                                                      size * sizeof(orc_pslot));
     n->pcache->mask = size - 1;
+    n->pmask = size - 1;
     n->pcache->base = cs->nanchors;
     cs->nanchors += (int)size;
     for (k = 0; k < n->nprops; k++) {

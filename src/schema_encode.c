@@ -106,20 +106,61 @@ static int se_fail (Walk *w, const char *fmt, const char *arg);
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NOINLINE
+#define ALWAYS_INLINE inline
 #endif
 
-/* The value at idx (the stack top) under the schemas in: a table is
-** walked, a scalar checked by the boolean pass and written.  Inline in
-** the visitor's child step.  [-0, +0|2, m] */
-static inline int walk_value (Walk *w, const ent *in, int nin, int idx) {
+/* Copy n bytes in word moves, the last word overlapping (the short texts
+** of keys and enum values: no call). */
+static inline void se_copy (char *out, const char *in, size_t n) {
+  size_t i;
+  if (n >= 8) {
+    for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
+    memcpy(out + n - 8, in + n - 8, 8);
+  } else if (n >= 4) {
+    memcpy(out, in, 4);
+    memcpy(out + n - 4, in + n - 4, 4);
+  } else {
+    for (i = 0; i < n; i++) out[i] = in[i];
+  }
+}
+
+/* The string s[0..len), known to need no escaping (it equals a plain enum
+** value), written as the encoder would.  [-0, +0|2, m] */
+static int se_plain_string (orc_jenc *e, const char *s, size_t len) {
+  char *out;
+  if (len > 64 || e->b->cap - e->b->len < len + 2) return orc_jenc_lstring(e, s, len);
+  out = e->b->data + e->b->len;
+  out[0] = '"';
+  se_copy(out + 1, s, len);
+  out[len + 1] = '"';
+  e->b->len += len + 2;
+  return 0;
+}
+
+/* The enum value of n (only type and enum, strings allowed) equal to the
+** string v, or NULL: ck_enum's answer, and whether the text is plain. */
+static const orc_jval *se_enum_string (lua_State *L, const orc_node *n, orc_fval *v) {
+  size_t k;
+  if (!(v->known & ORC_FV_STR)) {
+    v->s = lua_tolstring(L, v->idx, &v->len);
+    v->known |= ORC_FV_STR;
+  }
+  for (k = 0; k < n->nenums; k++) {
+    const orc_jval *j = &n->enums[k];
+    if (j->kind == ORC_J_STR && j->len == v->len && orc_eq(j->s, v->s, v->len)) return j;
+  }
+  return NULL;
+}
+
+/* The scalar of type t at idx (the stack top) under the schemas in (nin >
+** 0): checked by the boolean pass and written.  [-0, +0|2, m] */
+static NOINLINE int walk_scalars (Walk *w, const ent *in, int nin, int idx, int t) {
   lua_State *L = w->c->L;
   orc_fval v;
-  int t, k;
-  if (nin == 0) return orc_jenc_value(w->e, idx);
-  t = lua_type(L, idx);
-  if (t == LUA_TTABLE) return walk_table(w, in, nin, idx);
+  int k, plain = 0;
   v.idx = idx;
   v.t = t;
   v.known = 0;
@@ -129,15 +170,82 @@ static inline int walk_value (Walk *w, const ent *in, int nin, int idx) {
     if (!in[k].verify) continue;
     if (n->has & ORC_K_REF) n = n->ref;
     if ((n->quick_ok >> t) & 1) continue;       /* as the boolean pass answers */
+    if (t == LUA_TSTRING && (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
+        (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING))) {
+      const orc_jval *j = se_enum_string(L, n, &v);
+      if (j == NULL) return se_fail(w, "%s", "does not match the schema");
+      plain |= j->b;
+      continue;
+    }
+    if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
+      if (!(v.known & ORC_FV_NUM)) {     /* {type: number}: finite, as ck_keywords */
+        v.d = lua_tonumber(L, idx);
+        v.known |= ORC_FV_NUM;
+      }
+      if (v.d - v.d == 0) continue;
+    }
     if (((n->quick_fail >> t) & 1) || orc_check_fval(w->c, n, &v) != ORC_V_OK)
       return se_fail(w, "%s", "does not match the schema");
   }
   if (t == LUA_TSTRING) {
+    if (plain) return se_plain_string(w->e, v.s, v.len);
     if (!(v.known & ORC_FV_STR)) v.s = lua_tolstring(L, idx, &v.len);
     return orc_jenc_lstring(w->e, v.s, v.len);
   }
-  if (t == LUA_TNUMBER) return orc_jenc_number(w->e, idx);
+  if (t == LUA_TNUMBER)
+    return orc_jenc_number_d(w->e, idx, (v.known & ORC_FV_NUM) ? v.d : lua_tonumber(L, idx));
+  if (t == LUA_TBOOLEAN)
+    return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
+                                 : orc_jenc_raw_inline(w->e, "false", 5);
   return orc_jenc_value(w->e, idx);
+}
+
+/* walk_scalars in a few steps for what one schema decides on sight: a
+** type it takes whole, {type: number} (any finite number), a string enum.
+** Inline in the visitor's child steps.  [-0, +0|2, m] */
+static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) {
+  if (nin == 1) {
+    lua_State *L = w->c->L;
+    const orc_node *n = in[0].n;
+    int verify = in[0].verify;
+    if (n->has & ORC_K_REF) n = n->ref;
+    if (!verify || ((n->quick_ok >> t) & 1)) {
+      if (t == LUA_TBOOLEAN)
+        return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
+                                     : orc_jenc_raw_inline(w->e, "false", 5);
+      if (t == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        return orc_jenc_lstring(w->e, s, len);
+      }
+      if (t == LUA_TNUMBER) return orc_jenc_number_d(w->e, idx, lua_tonumber(L, idx));
+    }
+    if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
+      lua_Number d = lua_tonumber(L, idx);
+      if (d - d == 0) return orc_jenc_number_d(w->e, idx, d);
+    }
+    if (t == LUA_TSTRING && verify && (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
+        (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING))) {
+      orc_fval v;
+      const orc_jval *j;
+      v.idx = idx;
+      v.known = 0;
+      j = se_enum_string(L, n, &v);
+      if (j == NULL) return se_fail(w, "%s", "does not match the schema");
+      return j->b ? se_plain_string(w->e, v.s, v.len) : orc_jenc_lstring(w->e, v.s, v.len);
+    }
+  }
+  return walk_scalars(w, in, nin, idx, t);
+}
+
+/* The value at idx (the stack top) under the schemas in: a table is
+** walked, a scalar checked and written.  [-0, +0|2, m] */
+static int walk_value (Walk *w, const ent *in, int nin, int idx) {
+  int t;
+  if (nin == 0) return orc_jenc_value(w->e, idx);
+  t = lua_type(w->c->L, idx);
+  if (t == LUA_TTABLE) return walk_table(w, in, nin, idx);
+  return walk_scalar(w, in, nin, idx, t);
 }
 
 /* ---- failing ------------------------------------------------------------ */
@@ -405,7 +513,7 @@ static int se_expand (Frame *f, const orc_node *n, int verify) {
 }
 
 /* Expand the schemas handed down to the table f->v.idx of kind `kind`. */
-static int se_frame (Frame *f, int kind) {
+static ALWAYS_INLINE int se_frame (Frame *f, int kind) {
   int k;
   f->kind = kind;
   f->nent = 0;
@@ -566,16 +674,18 @@ static int vis_table (orc_jenc *e, void *frame, int idx, int kind, size_t n) {
 }
 
 /* The child at idx under the schemas set[0..nset).  [-0, +0, m] */
-static inline int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
+static ALWAYS_INLINE int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
   Walk *w = f->w;
-  int rc, k;
+  int rc, k, t;
   if (nset == 0) return orc_jenc_value(w->e, idx);
   if (w->c->depth >= ORC_MAX_DEPTH) {   /* as deep as validation goes */
     for (k = 0; k < nset; k++) if (set[k].verify) return se_deep(w, ORC_DEEP_VALUE);
     return orc_jenc_value(w->e, idx);
   }
-  w->c->depth++;
-  rc = walk_value(w, set, nset, idx);
+  t = lua_type(w->c->L, idx);
+  if (t != LUA_TTABLE) return walk_scalar(w, set, nset, idx, t);
+  w->c->depth++;                     /* what the boolean pass asks of a table */
+  rc = walk_table(w, set, nset, idx);
   w->c->depth--;
   return rc;
 }
@@ -584,22 +694,36 @@ static inline int se_walk_child (Frame *f, const ent *set, int nset, int idx) {
 ** them keeps, when one names it), its value.  [-0, +0, m] */
 static int vis_field (orc_jenc *e, void *frame, int kidx, const char *k, size_t klen) {
   Frame *f = (Frame *)frame;
-  const orc_prop *named = NULL;
+  const char *json = NULL;               /* "key": as JSON, when a property has it */
+  size_t jlen = 0;
   ent *set = f->child;
   int nset = 0;
   f->count++;
   if (f->nent == 1 && f->ent[0].n->npatprops == 0) {
     /* one schema, the common case: its property, or additionalProperties */
     const orc_node *n = f->ent[0].n, *child = n->additional_props;
-    if (n->nprops && !orc_pcache_get(n, k, &named)) {
+    const orc_pslot *slot;
+    if (n->nprops == 0) {
+      /* no property: additionalProperties */
+    } else if ((slot = orc_pcache_slot(n, k)) != NULL) {
+      if (slot->prop != NULL) {
+        if (f->ent[0].verify) f->seen[0] += slot->required;
+        if (slot->schema != NULL) child = slot->schema;
+        json = slot->json;
+        jlen = slot->jlen;
+      }
+    } else {
       orc_vstate *c = f->w->c;
+      const orc_prop *named;
       c->top = kidx + 1;
       c->room = f->room;
       named = orc_check_prop(c, n, k, klen, kidx);
-    }
-    if (named != NULL) {
-      if (f->ent[0].verify) f->seen[0] += (size_t)named->required;
-      if (named->declared) child = named->schema;
+      if (named != NULL) {
+        if (f->ent[0].verify) f->seen[0] += (size_t)named->required;
+        if (named->declared) child = named->schema;
+        json = named->json;
+        jlen = named->jlen;
+      }
     }
     if (child != NULL && child->has != 0) {
       set[0].n = child;
@@ -607,26 +731,20 @@ static int vis_field (orc_jenc *e, void *frame, int kidx, const char *k, size_t 
       nset = 1;
     }
   } else if (f->nent > 0) {
+    const orc_prop *named = NULL;
     orc_json_seg seg;
     seg.key = k;
     seg.klen = klen;
     if (se_children(f, &seg, kidx, kidx + 1, set, &nset, f->w->c->depth, 1, &named))
       return -1;
-  }
-  if (named != NULL && named->json != NULL && e->b->cap - e->b->len >= named->jlen) {
-    char *out = e->b->data + e->b->len;   /* "key": in word moves */
-    const char *in = named->json;
-    size_t n = named->jlen, i;            /* at least 3: "": */
-    if (n >= 8) {
-      for (i = 0; i + 8 <= n; i += 8) memcpy(out + i, in + i, 8);
-      memcpy(out + n - 8, in + n - 8, 8);  /* the last word, overlapping */
-    } else if (n >= 4) {
-      memcpy(out, in, 4);
-      memcpy(out + n - 4, in + n - 4, 4);
-    } else {
-      memcpy(out, in, 3);
+    if (named != NULL) {
+      json = named->json;
+      jlen = named->jlen;
     }
-    e->b->len += n;
+  }
+  if (json != NULL && e->b->cap - e->b->len >= jlen) {
+    se_copy(e->b->data + e->b->len, json, jlen);   /* "key": */
+    e->b->len += jlen;
   } else if (orc_jenc_key(e, k, klen)) {
     return -1;
   }
@@ -661,7 +779,7 @@ static int vis_done (orc_jenc *e, void *frame) {
   (void)e;
   if (f->kind == ORC_JK_EMPTY) return 0;
   /* the kind is known now: the questions left look fields up */
-  if (!(f->v.known & ORC_FV_KIND)) {  /* an empty one is marked: its kind */
+  if (f->ndefer > 0 && !(f->v.known & ORC_FV_KIND)) {  /* an empty one is marked: its kind */
     f->v.known |= ORC_FV_KIND;
     f->v.n = f->kind == ORC_JK_ARRAY ? f->n : f->count;
     f->v.kind = f->kind == ORC_JK_ARRAY ? ORC_TK_ARRAY : ORC_TK_OBJECT;

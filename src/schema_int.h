@@ -56,11 +56,15 @@ typedef struct orc_schema {
 ** every property name as a Lua string (orc_prop.anchor).  Sized by the
 ** compiler, filled by the boolean pass.
 */
-#define ORC_P_NONE ((size_t)-1)
-
 typedef struct orc_pslot {
   const char *key;             /* NULL: empty */
-  size_t prop;                 /* index into props, or ORC_P_NONE */
+  const orc_prop *prop;        /* the property it names, or NULL: none */
+  /* what the encoding pass reads of prop at every field, kept here: one
+  ** cache line to wait for instead of two */
+  const orc_node *schema;      /* prop->schema when declared, else NULL */
+  const char *json;            /* prop->json, prop->jlen */
+  uint32_t jlen;
+  uint32_t required;           /* prop->required */
 } orc_pslot;
 
 struct orc_pcache {
@@ -75,19 +79,25 @@ static inline uint32_t orc_addr_hash (const char *s) {
   return (uint32_t)((a * UINT64_C(0x9E3779B97F4A7C15)) >> 40);
 }
 
+/* The slot of n's key cache for the key string at address key, or NULL
+** when the key is not cached. */
+static inline const orc_pslot *orc_pcache_slot (const orc_node *n, const char *key) {
+  const orc_pslot *slot = n->pcache->slot;   /* n->pmask: no load of the cache's header */
+  uint32_t i = orc_addr_hash(key) & n->pmask;
+  while (slot[i].key != NULL) {
+    if (slot[i].key == key) return &slot[i];
+    i = (i + 1) & n->pmask;
+  }
+  return NULL;
+}
+
 /* The property n's key cache holds for the key string at address key:
 ** 1 and *p (NULL: no property of n), or 0 when the key is not cached. */
 static inline int orc_pcache_get (const orc_node *n, const char *key, const orc_prop **p) {
-  const struct orc_pcache *pc = n->pcache;
-  uint32_t i = orc_addr_hash(key) & pc->mask;
-  while (pc->slot[i].key != NULL) {
-    if (pc->slot[i].key == key) {
-      *p = pc->slot[i].prop != ORC_P_NONE ? &n->props[pc->slot[i].prop] : NULL;
-      return 1;
-    }
-    i = (i + 1) & pc->mask;
-  }
-  return 0;
+  const orc_pslot *s = orc_pcache_slot(n, key);
+  if (s == NULL) return 0;
+  *p = s->prop;
+  return 1;
 }
 
 /* ---- the JSON view of Lua values (schema_value.c) ---------------------- */

@@ -33,6 +33,13 @@ function Validator:validate(value, root) end
 ---@return openrouter.SchemaError[]|nil errors
 function Validator:encode(value, opts) end
 
+---`encode` with `root` bound, for encoding many values (each function keeps
+---an output buffer of its own): `enc(value [, check])` is
+---`v:encode(value, { root = root, check = check })`.
+---@param root? string
+---@return fun(value: any, check?: boolean): string|nil, openrouter.SchemaError[]|nil
+function Validator:encoder(root) end
+
 ---require("openrouter.schema").
 ---@class openrouter.schema
 local schema = {}

@@ -85,13 +85,12 @@ function M.validate_embeddings(req)
 end
 
 -- The prepare function of one request schema; root prefixes error paths.
+-- The validator's encoder has the root bound: nothing to parse per call.
 local function preparer(name, root)
-  local v, encode
-  local opts = root and { root = root } or nil
-  local nocheck = { check = false, root = root }
+  local encode
   return function(req, check)
-    if not v then v = validator(name); encode = v.encode end
-    local body, list = encode(v, req, check == false and nocheck or opts)
+    if not encode then encode = validator(name):encoder(root) end
+    local body, list = encode(req, check)
     if body then return body end
     return nil, errors.validation(list)
   end
