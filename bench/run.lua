@@ -442,9 +442,8 @@ local function relay_section(srv)
   -- the readers) and the simulator share the other.  Unpinned, the three
   -- migrate between the two cores and the latencies measure the scheduler:
   -- p50 0.9-1.1 ms for both relays, 0.4 pinned, on a loaded run here.
-  local pinned = NPROC >= 2 and B.have("taskset")
-  local me = pinned and tonumber(B.capture("echo $PPID"))
-  if pinned then pinned = L.pin(me, "0") and L.pin(srv.pid, "0") end
+  local me = NPROC >= 2 and B.have("taskset") and tonumber(B.capture("echo $PPID"))
+  local pinned = me and L.pin(me, "0") and L.pin(srv.pid, "0")
   local ok, err = pcall(function()
     for i, relay in ipairs(relays) do
       ngx_srv[relay] = L.start_nginx(ROOT, up)
@@ -482,7 +481,7 @@ local function relay_section(srv)
     end
   end)
   for _, relay in ipairs(relays) do if ngx_srv[relay] then ngx_srv[relay].stop() end end
-  if pinned then
+  if me then
     L.pin(me, "0-" .. (NPROC - 1))
     L.pin(srv.pid, "0-" .. (NPROC - 1))
   end
