@@ -155,6 +155,25 @@ static const orc_jval *se_enum_string (lua_State *L, const orc_node *n, orc_fval
   return NULL;
 }
 
+/* Does n (its $ref followed) take a string by its enum alone: only type
+** and enum, strings allowed?  Then se_enum_string is the whole check. */
+static inline int se_string_enum (const orc_node *n) {
+  return (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
+         (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING));
+}
+
+/* Is n {type: number} and nothing else (any finite number passes, as in
+** ck_keywords)? */
+static inline int se_any_number (const orc_node *n) {
+  return n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER);
+}
+
+/* The boolean at idx, written.  [-0, +0|2, m] */
+static inline int se_boolean (orc_jenc *e, lua_State *L, int idx) {
+  return lua_toboolean(L, idx) ? orc_jenc_raw_inline(e, "true", 4)
+                               : orc_jenc_raw_inline(e, "false", 5);
+}
+
 /* The scalar of type t at idx (the stack top) under the schemas in (nin >
 ** 0): checked by the boolean pass and written.  [-0, +0|2, m] */
 static NOINLINE int walk_scalars (Walk *w, const ent *in, int nin, int idx, int t) {
@@ -170,15 +189,14 @@ static NOINLINE int walk_scalars (Walk *w, const ent *in, int nin, int idx, int 
     if (!in[k].verify) continue;
     if (n->has & ORC_K_REF) n = n->ref;
     if ((n->quick_ok >> t) & 1) continue;       /* as the boolean pass answers */
-    if (t == LUA_TSTRING && (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
-        (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING))) {
+    if (t == LUA_TSTRING && se_string_enum(n)) {
       const orc_jval *j = se_enum_string(L, n, &v);
       if (j == NULL) return se_fail(w, "%s", "does not match the schema");
       plain |= j->b;
       continue;
     }
-    if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
-      if (!(v.known & ORC_FV_NUM)) {     /* {type: number}: finite, as ck_keywords */
+    if (t == LUA_TNUMBER && se_any_number(n)) {
+      if (!(v.known & ORC_FV_NUM)) {
         v.d = lua_tonumber(L, idx);
         v.known |= ORC_FV_NUM;
       }
@@ -194,9 +212,7 @@ static NOINLINE int walk_scalars (Walk *w, const ent *in, int nin, int idx, int 
   }
   if (t == LUA_TNUMBER)
     return orc_jenc_number_d(w->e, idx, (v.known & ORC_FV_NUM) ? v.d : lua_tonumber(L, idx));
-  if (t == LUA_TBOOLEAN)
-    return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
-                                 : orc_jenc_raw_inline(w->e, "false", 5);
+  if (t == LUA_TBOOLEAN) return se_boolean(w->e, L, idx);
   return orc_jenc_value(w->e, idx);
 }
 
@@ -210,9 +226,7 @@ static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) 
     int verify = in[0].verify;
     if (n->has & ORC_K_REF) n = n->ref;
     if (!verify || ((n->quick_ok >> t) & 1)) {
-      if (t == LUA_TBOOLEAN)
-        return lua_toboolean(L, idx) ? orc_jenc_raw_inline(w->e, "true", 4)
-                                     : orc_jenc_raw_inline(w->e, "false", 5);
+      if (t == LUA_TBOOLEAN) return se_boolean(w->e, L, idx);
       if (t == LUA_TSTRING) {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
@@ -220,12 +234,11 @@ static inline int walk_scalar (Walk *w, const ent *in, int nin, int idx, int t) 
       }
       if (t == LUA_TNUMBER) return orc_jenc_number_d(w->e, idx, lua_tonumber(L, idx));
     }
-    if (t == LUA_TNUMBER && n->has == ORC_K_TYPE && (n->types & ORC_T_NUMBER)) {
+    if (t == LUA_TNUMBER && se_any_number(n)) {
       lua_Number d = lua_tonumber(L, idx);
       if (d - d == 0) return orc_jenc_number_d(w->e, idx, d);
     }
-    if (t == LUA_TSTRING && verify && (n->has | ORC_K_TYPE) == (ORC_K_TYPE | ORC_K_ENUM) &&
-        (!(n->has & ORC_K_TYPE) || (n->types & ORC_T_STRING))) {
+    if (t == LUA_TSTRING && verify && se_string_enum(n)) {
       orc_fval v;
       const orc_jval *j;
       v.idx = idx;
