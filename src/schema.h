@@ -151,7 +151,8 @@ struct orc_node {
   orc_node *ref;           /* $ref target, after resolution */
   /* for the binding: a bit per value kind it decides on sight */
   uint16_t quick_ok, quick_fail;
-  uint32_t pmask;          /* pcache->mask, where the walk has it at hand */
+  uint32_t pmask;          /* pcache's slots - 1: kept here, where the walk
+                           ** has it at hand without loading the cache */
   struct orc_pcache *pcache;  /* the boolean pass's key cache (schema_int.h) */
   orc_prop *props;         /* every known name */
   size_t nprops;

@@ -209,13 +209,13 @@ static NOINLINE const orc_prop *ck_prop_miss (orc_vstate *c, const orc_node *n,
   lua_State *L = c->L;
   struct orc_pcache *pc = n->pcache;
   const orc_prop *p = orc_node_prop(n, key, klen);
-  uint32_t i;
-  if (2 * (pc->used + 1) > pc->mask + 1) {
-    memset(pc->slot, 0, ((size_t)pc->mask + 1) * sizeof(orc_pslot));
+  uint32_t i, mask = n->pmask;
+  if (2 * (pc->used + 1) > mask + 1) {
+    memset(pc->slot, 0, ((size_t)mask + 1) * sizeof(orc_pslot));
     pc->used = 0;
   }
-  i = orc_addr_hash(key) & pc->mask;
-  while (pc->slot[i].key != NULL) i = (i + 1) & pc->mask;
+  i = orc_addr_hash(key) & mask;
+  while (pc->slot[i].key != NULL) i = (i + 1) & mask;
   CK_ROOM(c, 1);
   lua_pushvalue(L, kidx);
   lua_rawseti(L, c->anchors, pc->base + (int)i + 1);   /* never allocates */

@@ -464,7 +464,6 @@ static void c_object (cstate *cs, orc_node *n, int pi, int ri, int di,
     while (size < 4096 && size < 4 * n->nprops) size <<= 1;
     n->pcache = (struct orc_pcache *)c_alloc(cs, sizeof(struct orc_pcache) +
                                                      size * sizeof(orc_pslot));
-    n->pcache->mask = size - 1;
     n->pmask = size - 1;
     n->pcache->base = cs->nanchors;
     cs->nanchors += (int)size;

@@ -68,8 +68,7 @@ typedef struct orc_pslot {
 } orc_pslot;
 
 struct orc_pcache {
-  uint32_t mask;               /* slots - 1 */
-  uint32_t used;
+  uint32_t used;               /* (its size - 1 is the node's pmask) */
   int base;                    /* slot i's anchor: uservalue[base + i + 1] */
   orc_pslot slot[];
 };
