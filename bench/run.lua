@@ -80,10 +80,9 @@ end
 -- figure; CPU figures much less.  Said where it is so.
 local function load_warning()
   local one = tonumber((B.read("/proc/loadavg") or ""):match("^(%S+)") or "") or 0
-  local cores = tonumber(B.capture("nproc") or "") or 1
-  if one > cores then
+  if one > NPROC then
     print(("  WARNING: load average %.1f on %d cores (other work on this machine): wall-clock figures"
-      .. " are disturbed, CPU and memory much less"):format(one, cores))
+      .. " are disturbed, CPU and memory much less"):format(one, NPROC))
   end
 end
 
