@@ -93,6 +93,7 @@ build/ctest/test_%: spec/c/test_%.c src/%.c $(HDRS)
 	$(CC) -O1 -g $(ORC_CFLAGS) -Werror -Isrc -o $@ $(filter %.c,$^) -lm
 build/ctest/test_regex: src/schema.c
 build/ctest/test_chunk: src/accum.c src/buf.c src/json.c
+build/ctest/test_cdec: src/chunk.c src/accum.c src/buf.c src/json.c
 
 # test_ljson: the JSON codec's Lua bindings (the schema hint hook), with Lua 5.4.
 build/ctest/test_ljson: spec/c/test_ljson.c src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(HDRS)

@@ -36,7 +36,8 @@ build = {
   modules = {
     ["openrouter.core"] = {
       sources = {
-        "src/accum.c", "src/base64.c", "src/buf.c", "src/chunk.c", "src/core.c", "src/http1.c",
+        "src/accum.c", "src/base64.c", "src/buf.c", "src/cdec.c", "src/chunk.c", "src/core.c",
+        "src/http1.c",
         "src/json.c", "src/lbase64.c", "src/lchunk.c", "src/lclass.c", "src/lhttp1.c",
         "src/ljson_decode.c", "src/ljson_encode.c", "src/lschema.c", "src/lsse.c",
         "src/ltransport.c", "src/regex.c", "src/schema.c", "src/schema_check.c",

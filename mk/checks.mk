@@ -91,7 +91,7 @@ build/fuzz/fuzz_json: fuzz/fuzz_json.c $(JSON_SRCS) $(HDRS)
 
 # the chunk decoder against the codec + the Lua reference accumulator (run
 # from the root: it loads lua/openrouter/accumulator.lua, spec/support/)
-CHUNK_SRCS := src/chunk.c src/accum.c src/buf.c src/lchunk.c $(JSON_SRCS)
+CHUNK_SRCS := src/cdec.c src/chunk.c src/accum.c src/buf.c src/lchunk.c $(JSON_SRCS)
 
 build/fuzz/fuzz_chunk: fuzz/fuzz_chunk.c $(CHUNK_SRCS) $(HDRS)
 	@mkdir -p $(@D)

@@ -2,10 +2,11 @@
 ** lchunk.c -- openrouter.core.chunk_decoder(): the decoder of a chat
 ** completion stream, one per stream (lua/openrouter/stream.lua).
 **
-** It holds the data events the transfer queued -- moved in without a copy
-** by req:take_into(dec) (ltransport.c), or pushed one at a time by
-** dec:push(data) (the debug trace, transports without take_into) -- and
-** the accumulator (accum.c), and reads one event per call:
+** It is the Lua face of cdec.c, which holds the data events the transfer
+** queued -- moved in without a copy by req:take_into(dec) (ltransport.c),
+** or pushed one at a time by dec:push(data) (the debug trace, transports
+** without take_into) -- and the accumulator (accum.c), and reads one event
+** per call:
 **
 **   dec:next()   the next chunk as a table, built straight from the
 **                event's bytes: the values core.json_decode gives (integers
@@ -17,7 +18,7 @@
 **
 ** Both accumulate every chunk they read (and only those); dec:build()
 ** makes the response table once, from the JSON text orc_acc_build writes.
-** "[DONE]" and what comes after it are consumed here (dec:done(),
+** "[DONE]" and what comes after it are consumed by cdec.c (dec:done(),
 ** dec:after_done()).  A data event that is not JSON, or whose value is
 ** not a table (an object or array), comes back as false, "bad", data; a chunk with an "error" member that is an object or
 ** array as false, "error", chunk, after it was accumulated (as the
@@ -31,6 +32,7 @@
 #include "lauxlib.h"
 
 #include "accum.h"
+#include "cdec.h"
 #include "chunk.h"
 #include "compat.h"
 #include "evq.h"
@@ -42,54 +44,13 @@
 #define DEC_MT "openrouter.chunk_decoder"
 
 typedef struct Dec {
-  orc_evq q;
-  orc_chunk ck;
-  orc_acc *acc;              /* NULL once closed */
+  orc_cdec c;                /* the queue, the chunk read last, the accumulator
+                                (c.acc is NULL once closed) */
   orc_jbuf out;              /* dec:build()'s JSON text, while in use */
-  int done;                  /* [DONE] was read */
-  size_t after_done;         /* events read after it */
-  char *id;                  /* the first chunk id that is a string */
-  size_t idlen;
   int parts;                 /* the user value is the parts table (MAKE) */
   int parts_ok;              /* it holds the parts of template parts_gen */
   unsigned parts_gen;
 } Dec;
-
-/* ------------------------------------------------------------ the queue */
-
-int orc_evq_take (orc_evq *q, orc_buf *events, size_t n) {
-  if (q->off >= q->b.len) {                     /* drained: swap the buffers */
-    orc_buf t = q->b;
-    q->b = *events;
-    *events = t;
-    q->off = 0;
-    q->n = n;
-  } else {
-    if (orc_buf_reserve(&q->b, events->len)) return -1;
-    memcpy(q->b.p + q->b.len, events->p, events->len);
-    q->b.len += events->len;
-    q->n += n;
-  }
-  events->len = 0;
-  return 0;
-}
-
-/* The next event's data: 1, or 0 when the queue is drained.  The bytes
-** stay valid until the queue is written again. */
-static int next_event (Dec *D, const char **data, size_t *len) {
-  orc_evq *q = &D->q;
-  size_t lens[3];
-  const char *p;
-  if (q->off >= q->b.len) return 0;
-  p = q->b.p + q->off;
-  memcpy(lens, p, sizeof lens);
-  *data = p + sizeof lens + lens[0];
-  *len = lens[1];
-  q->off += sizeof lens + lens[0] + lens[1] + lens[2];
-  q->n--;
-  if (q->off >= q->b.len) q->off = q->b.len = 0;
-  return 1;
-}
 
 /* ------------------------------------------------------------ building values */
 
@@ -343,58 +304,31 @@ static void build (lua_State *L, const char *s, size_t len) {
 
 static Dec *check_dec (lua_State *L) {
   Dec *D = (Dec *)luaL_checkudata(L, 1, DEC_MT);
-  if (D->acc == NULL) luaL_error(L, "attempt to use a closed chunk decoder");
+  if (D->c.acc == NULL) luaL_error(L, "attempt to use a closed chunk decoder");
   return D;
 }
 
 orc_evq *orc_check_evq (lua_State *L, int i) {
   Dec *D = (Dec *)luaL_checkudata(L, i, DEC_MT);
-  if (D->acc == NULL) luaL_error(L, "attempt to use a closed chunk decoder");
-  return &D->q;
+  if (D->c.acc == NULL) luaL_error(L, "attempt to use a closed chunk decoder");
+  return &D->c.q;
 }
 
 static int nomem (lua_State *L) {
   return luaL_error(L, "not enough memory");
 }
 
-enum { EV_EMPTY, EV_CHUNK, EV_ERROR, EV_BAD };
-
-/*
-** Read events until one is a chunk (scanned into D->ck and accumulated)
-** or is not JSON; [DONE] and what follows it are consumed.  *data, *len:
-** that event's bytes.
-*/
+/* Read events until one is a chunk or is not JSON (cdec.h): raises when
+** out of memory.  [-0, +0, m] */
 static int step (lua_State *L, Dec *D, const char **data, size_t *len) {
-  while (next_event(D, data, len)) {
-    int rc;
-    if (D->done) {
-      D->after_done++;
-      continue;
-    }
-    if (*len == 6 && memcmp(*data, "[DONE]", 6) == 0) {
-      D->done = 1;
-      continue;
-    }
-    rc = orc_chunk_scan(&D->ck, *data, *len);
-    if (rc == ORC_JSON_ENOMEM) nomem(L);
-    /* not JSON, or not a table: not a chunk */
-    if (rc != ORC_JSON_OK || (D->ck.type != ORC_JV_OBJECT && D->ck.type != ORC_JV_ARRAY))
-      return EV_BAD;
-    if (orc_acc_add(D->acc, &D->ck) != ORC_JSON_OK) nomem(L);
-    if (D->id == NULL && D->ck.id.type == ORC_JV_STRING) {
-      D->id = (char *)malloc(D->ck.id.len + 4);
-      if (D->id == NULL) nomem(L);
-      D->idlen = orc_jstring(&D->ck.id, D->id);
-    }
-    if (D->ck.error.type == ORC_JV_OBJECT || D->ck.error.type == ORC_JV_ARRAY) return EV_ERROR;
-    return EV_CHUNK;
-  }
-  return EV_EMPTY;
+  int what = orc_cdec_step(&D->c, data, len);
+  if (what == ORC_CDEC_NOMEM) nomem(L);
+  return what;
 }
 
-/* Push the chunk D->ck (hot), made by MAKE.  [-0, +1, e] */
+/* Push the chunk D->c.ck (hot), made by MAKE.  [-0, +1, e] */
 static void make_hot (lua_State *L, Dec *D) {
-  const orc_chunk *c = &D->ck;
+  const orc_chunk *c = &D->c.ck;
   const orc_cchoice *ch = &c->ch[0];
   int parts;
   if (!c->as_tmpl) {                  /* no template to share parts with */
@@ -450,7 +384,7 @@ static void make_hot (lua_State *L, Dec *D) {
 /* false, "bad", data | false, "error", chunk.  [-0, +3, m] */
 static int failed (lua_State *L, int what, const char *data, size_t len) {
   lua_pushboolean(L, 0);
-  if (what == EV_BAD) {
+  if (what == ORC_CDEC_BAD) {
     lua_pushliteral(L, "bad");
     lua_pushlstring(L, data, len);
   } else {
@@ -469,12 +403,12 @@ static int ldec_next (lua_State *L) {
   const char *data;
   size_t len;
   int what = step(L, D, &data, &len);
-  if (what == EV_EMPTY) {
+  if (what == ORC_CDEC_EMPTY) {
     lua_pushnil(L);
     return 1;
   }
-  if (what != EV_CHUNK) return failed(L, what, data, len);
-  if (D->ck.hot) make_hot(L, D);
+  if (what != ORC_CDEC_CHUNK) return failed(L, what, data, len);
+  if (D->c.ck.hot) make_hot(L, D);
   else build(L, data, len);
   return 1;
 }
@@ -490,13 +424,13 @@ static int ldec_text (lua_State *L) {
     const char *data;
     size_t len;
     int what = step(L, D, &data, &len);
-    if (what == EV_EMPTY) {
+    if (what == ORC_CDEC_EMPTY) {
       lua_pushnil(L);
       return 1;
     }
-    if (what != EV_CHUNK) return failed(L, what, data, len);
-    if (D->ck.text.type == ORC_JV_STRING) {
-      push_string(L, &D->ck.text);
+    if (what != ORC_CDEC_CHUNK) return failed(L, what, data, len);
+    if (D->c.ck.text.type == ORC_JV_STRING) {
+      push_string(L, &D->c.ck.text);
       return 1;
     }
   }
@@ -513,11 +447,11 @@ static int ldec_drain (lua_State *L) {
     const char *data;
     size_t len;
     int what = step(L, D, &data, &len);
-    if (what == EV_EMPTY) {
+    if (what == ORC_CDEC_EMPTY) {
       lua_pushnil(L);
       return 1;
     }
-    if (what != EV_CHUNK) return failed(L, what, data, len);
+    if (what != ORC_CDEC_CHUNK) return failed(L, what, data, len);
   }
 }
 
@@ -525,7 +459,7 @@ static int ldec_drain (lua_State *L) {
 static int ldec_build (lua_State *L) {
   Dec *D = check_dec(L);
   D->out.len = 0;
-  if (orc_acc_build(D->acc, &D->out) != ORC_JSON_OK) return nomem(L);
+  if (orc_acc_build(D->c.acc, &D->out) != ORC_JSON_OK) return nomem(L);
   build(L, D->out.data, D->out.len);
   orc_jbuf_free(&D->out);
   return 1;
@@ -534,78 +468,62 @@ static int ldec_build (lua_State *L) {
 /* dec:push(data): queue one event's data.  [-0, +0, m] */
 static int ldec_push (lua_State *L) {
   Dec *D = check_dec(L);
-  size_t len, lens[3];
+  size_t len;
   const char *s = luaL_checklstring(L, 2, &len);
-  orc_buf *b = &D->q.b;
-  lens[0] = 0;
-  lens[1] = len;
-  lens[2] = 0;
-  if (len > ((size_t)-1) / 2 || orc_buf_reserve(b, sizeof lens + len)) return nomem(L);
-  memcpy(b->p + b->len, lens, sizeof lens);
-  memcpy(b->p + b->len + sizeof lens, s, len);
-  b->len += sizeof lens + len;
-  D->q.n++;
+  if (orc_evq_push(&D->c.q, s, len)) return nomem(L);
   return 0;
 }
 
 /* dec:clear(): drop what is queued.  [-0, +0, -] */
 static int ldec_clear (lua_State *L) {
-  Dec *D = check_dec(L);
-  D->q.off = D->q.b.len = 0;
-  D->q.n = 0;
+  orc_evq_clear(&check_dec(L)->c.q);
   return 0;
 }
 
 /* dec:pending() -> events queued, not read.  [-0, +1, -] */
 static int ldec_pending (lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)check_dec(L)->q.n);
+  lua_pushinteger(L, (lua_Integer)check_dec(L)->c.q.n);
   return 1;
 }
 
 /* dec:count() -> chunks accumulated.  [-0, +1, -] */
 static int ldec_count (lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)orc_acc_count(check_dec(L)->acc));
+  lua_pushinteger(L, (lua_Integer)orc_acc_count(check_dec(L)->c.acc));
   return 1;
 }
 
 /* dec:finished() -> did a choice carry a finish_reason?  [-0, +1, -] */
 static int ldec_finished (lua_State *L) {
-  lua_pushboolean(L, orc_acc_finished(check_dec(L)->acc));
+  lua_pushboolean(L, orc_acc_finished(check_dec(L)->c.acc));
   return 1;
 }
 
 /* dec:done() -> was [DONE] read?  [-0, +1, -] */
 static int ldec_done (lua_State *L) {
-  lua_pushboolean(L, check_dec(L)->done);
+  lua_pushboolean(L, check_dec(L)->c.done);
   return 1;
 }
 
 /* dec:after_done() -> events read after [DONE].  [-0, +1, -] */
 static int ldec_after_done (lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)check_dec(L)->after_done);
+  lua_pushinteger(L, (lua_Integer)check_dec(L)->c.after_done);
   return 1;
 }
 
 /* dec:request_id() -> the first chunk id that is a string, or nil.  [-0, +1, m] */
 static int ldec_request_id (lua_State *L) {
   Dec *D = check_dec(L);
-  if (D->id == NULL) lua_pushnil(L);
-  else lua_pushlstring(L, D->id, D->idlen);
+  if (D->c.id == NULL) lua_pushnil(L);
+  else lua_pushlstring(L, D->c.id, D->c.idlen);
   return 1;
 }
 
 /* close / __gc / __close.  [-0, +0, -] */
 static int ldec_close (lua_State *L) {
   Dec *D = (Dec *)luaL_checkudata(L, 1, DEC_MT);
-  if (D->acc != NULL) {
-    orc_acc_free(D->acc);
-    D->acc = NULL;
-    free(D->q.b.p);
-    memset(&D->q, 0, sizeof D->q);
-    orc_chunk_free(&D->ck);
+  if (D->c.acc != NULL) {
+    orc_cdec_free(&D->c);
     orc_jbuf_free(&D->out);
-    free(D->id);
-    D->id = NULL;
   }
   return 0;
 }
@@ -619,11 +537,9 @@ static int l_chunk_decoder (lua_State *L) {
   lua_pop(L, 1);
   D = (Dec *)lua_newuserdata(L, sizeof(Dec));
   memset(D, 0, sizeof *D);
-  orc_chunk_init(&D->ck, 1);
   orc_jbuf_init(&D->out, 0);
   luaL_setmetatable(L, DEC_MT);
-  D->acc = orc_acc_new(int_keys);
-  if (D->acc == NULL) return nomem(L);
+  if (orc_cdec_init(&D->c, int_keys)) return nomem(L);
   return 1;
 }
 
