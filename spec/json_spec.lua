@@ -5,6 +5,7 @@
 local json = require("openrouter.json")
 local openrouter = require("openrouter")
 local core = require("openrouter.core")
+local validate = require("openrouter.validate")
 local cjson = require("cjson")
 
 -- 5.3+ only (luacheck's std "min" knows none of these)
@@ -523,6 +524,17 @@ describe("tables that are no JSON value", function()
     p, m = enc_err({ [true] = 1 })
     assert.equal("", p)
     assert.matches("key of type boolean", m)
+    -- items in the hash part beside string keys: an error whichever key a
+    -- traversal meets first (a string key first makes it an object whose
+    -- number key is the error, an item first an array whose string key is)
+    for _, v in ipairs{ { [1] = "a", x = "b" }, { [2] = "b", [1] = "a", x = "c", y = "d" } } do
+      p, m = enc_err({ a = v })
+      assert.equal("a", p)
+      assert.matches("table mixes", m)
+      local ok, err = validate.prepare_provider({ order = v })
+      assert.is_nil(ok)
+      assert.equal("validation", err.kind)
+    end
     -- a sequence whose items sit in the hash part, in any order, is fine
     local t = {}
     for i = 100, 1, -1 do t[i] = i end

@@ -350,17 +350,24 @@ static void key_text (lua_State *L, int idx, char *out, size_t size) {
 ** The table at idx as an array of n items.  The common case is one pass:
 ** lua_next hands out 1, 2, ... in order.  Otherwise (items in the hash
 ** part, out of order) the output so far is dropped, every key is checked
-** to be in 1..n, and the items are written by index.  [-0, +0, m]
+** to be in 1..n, and the items are written by index.  When `first` is
+** set, lua_next already left the first key and value on the stack.
+** [-(first ? 2 : 0), +0, m]
 */
-static int e_array (Enc *e, int idx, size_t n, const orc_jvisit *vis, void *frame) {
+static int e_array (Enc *e, int idx, size_t n, int first, const orc_jvisit *vis,
+                    void *frame) {
   lua_State *L = e->L;
   size_t i = 0, mark;
-  int d = e->depth, item = lua_gettop(L) + 2;     /* lua_next's value */
+  int d = e->depth, more = first;
+  const int item = lua_gettop(L) + (first ? 0 : 2);   /* lua_next's value */
   if (e_char(e, '[')) return -1;
   mark = e->b->len;
   e->seg[d].key = NULL;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
+  if (!more) {
+    lua_pushnil(L);
+    more = lua_next(L, idx);
+  }
+  while (more) {
     if (!key_is(L, -2, i + 1)) {
       lua_pop(L, 2);
       goto slow;
@@ -372,6 +379,7 @@ static int e_array (Enc *e, int idx, size_t n, const orc_jvisit *vis, void *fram
     if (e_item(e, vis, frame, item)) return -1;
     e->depth = d;
     lua_pop(L, 1);
+    more = lua_next(L, idx);
   }
   if (i == n) return e_char(e, ']');
 slow:
@@ -497,18 +505,29 @@ static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
   }
   e->tables[d] = ptr;
   kind = e_marker(e, idx);
-  n = orc_rawlen(L, idx);
   if (kind == MK_OBJECT) {
     rc = vis && vis->table(e, frame, idx, ORC_JK_OBJECT, 0) ? -1
        : e_object(e, idx, 0, 1, vis, frame);
-  } else if (kind == MK_ARRAY || n > 0) {
+  } else if (kind == MK_ARRAY) {
+    n = orc_rawlen(L, idx);
     rc = vis && vis->table(e, frame, idx, ORC_JK_ARRAY, n) ? -1
-       : e_array(e, idx, n, vis, frame);
+       : e_array(e, idx, n, 0, vis, frame);
   } else {
+    /* The first key decides, and an object's length is not asked for (it
+    ** searches the hash part: as dear as a field).  Items come first in a
+    ** traversal, so a table with items whose first key is a string has
+    ** its items in the hash part and string keys as well: no JSON value
+    ** either way, and the object's walk says so. */
     lua_pushnil(L);
-    if (lua_next(L, idx)) {
+    if (!lua_next(L, idx)) n = 0;
+    else if (lua_type(L, -2) == LUA_TSTRING || (n = orc_rawlen(L, idx)) == 0) {
       rc = vis && vis->table(e, frame, idx, ORC_JK_OBJECT, 0) ? -1
          : e_object(e, idx, 1, 0, vis, frame);
+      goto done;
+    }
+    if (n > 0) {                       /* the first pair is on the stack */
+      rc = vis && vis->table(e, frame, idx, ORC_JK_ARRAY, n) ? -1
+         : e_array(e, idx, n, 1, vis, frame);
     } else {
       int as;
       if (kind == MK_EMPTY_ARRAY) as = vis ? vis->table(e, frame, idx, ORC_JK_ARRAY, 0) : 0;
@@ -518,6 +537,7 @@ static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
       rc = as < 0 ? -1 : as == ORC_JK_ARRAY ? e_raw(e, "[]", 2) : e_raw(e, "{}", 2);
     }
   }
+done:
   if (rc == 0 && vis) rc = vis->done(e, frame);
   e->depth = d;
   return rc;
