@@ -88,7 +88,7 @@ test: deps
 
 # A C unit test spec/c/test_X.c links the pure engine src/X.c, plus the
 # pure files it builds on, listed below; never Lua.
-build/ctest/test_%: spec/c/test_%.c src/%.c $(HDRS)
+build/ctest/test_%: spec/c/test_%.c src/%.c $(HDRS) spec/c/check.h
 	@mkdir -p $(@D)
 	$(CC) -O1 -g $(ORC_CFLAGS) -Werror -Isrc -o $@ $(filter %.c,$^) -lm
 build/ctest/test_regex: src/schema.c
@@ -96,7 +96,7 @@ build/ctest/test_chunk: src/accum.c src/buf.c src/json.c
 build/ctest/test_cdec: src/chunk.c src/accum.c src/buf.c src/json.c
 
 # test_ljson: the JSON codec's Lua bindings (the schema hint hook), with Lua 5.4.
-build/ctest/test_ljson: spec/c/test_ljson.c src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(HDRS)
+build/ctest/test_ljson: spec/c/test_ljson.c src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(HDRS) spec/c/check.h
 	@mkdir -p $(@D)
 	$(CC) -O1 -g $(ORC_CFLAGS) -Werror -I$(inc_5.4) -Isrc -o $@ $< \
 	  src/ljson_encode.c src/ljson_decode.c src/json.c src/lclass.c $(lib_5.4) -lm

@@ -20,13 +20,7 @@
 #include "cdec.h"
 #include "json.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {                                        \
-    if (cond) passed++;                                              \
-    else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-           printf(__VA_ARGS__); printf("\n"); }                      \
-  } while (0)
+#include "check.h"
 
 static const char *chunk (const char *id, const char *content) {
   static char s[400];

@@ -22,13 +22,7 @@
 #include "chunk.h"
 #include "json.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {                                        \
-    if (cond) passed++;                                              \
-    else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-           printf(__VA_ARGS__); printf("\n"); }                      \
-  } while (0)
+#include "check.h"
 
 static const char CHUNK[] =
   "{\"id\":\"gen-1\",\"provider\":\"Mock\",\"model\":\"m\",\"object\":\"chat.completion.chunk\","

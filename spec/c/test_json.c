@@ -26,13 +26,7 @@
 
 #include "json.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {                                        \
-    if (cond) passed++;                                              \
-    else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-           printf(__VA_ARGS__); printf("\n"); }                      \
-  } while (0)
+#include "check.h"
 
 typedef struct str { const char *s; size_t n; } str;
 #define S(lit) { (lit), sizeof(lit) - 1 }

@@ -20,13 +20,7 @@
 #include "json.h"
 #include "lcore.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {                                        \
-    if (cond) passed++;                                              \
-    else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-           printf(__VA_ARGS__); printf("\n"); }                      \
-  } while (0)
+#include "check.h"
 
 /* The userdata block of a test hint: the paths where [] is wanted, and a
 ** log of the paths it was asked about. */
