@@ -678,39 +678,50 @@ local function vm_verdict(f)
 end
 
 local function jit_table(vm, prep)
-  local rows, notes = {}, {
+  local notes = {
     "columns: 'this client' = LuaJIT, 'peer' = Lua 5.4; ratio = the median over the pairs of",
     "  LuaJIT's speed / 5.4's in the same pair",
   }
-  local function row(name, f, show)
+  -- a row of figures f; with `target`, a PASS / FAIL verdict, else a word
+  local function row(rows, name, f, show, target)
     if not f then
-      rows[#rows + 1] = { name, "-", "-", "-", ">= 1.00x", "-" }
+      rows[#rows + 1] = { name, "-", "-", "-", target and ">= 1.00x" or "", "-" }
       return
     end
     local r, below, t, ok = vm_verdict(f)
-    rows[#rows + 1] = { name, show(B.median(f.vjit)), show(B.median(f.v54)), x(r), ">= 1.00x", verdict(ok) }
+    rows[#rows + 1] = { name, show(B.median(f.vjit)), show(B.median(f.v54)), x(r),
+      target and ">= 1.00x" or "(reference)", target and verdict(ok) or (ok and "" or "slower") }
     notes[#notes + 1] = ("%s: LuaJIT slower in %d of %d pairs, %.2fx to %.2fx%s"):format(name,
       below, #f.ratios, B.min(f.ratios), B.max(f.ratios), t and (", t = %.1f"):format(t) or "")
   end
+  local rows, ref = {}, {}
   local paths = { { "chunks", "for chunk in stream" }, { "text", "stream:text()" },
                   { "result", "stream:result()" } }
   -- chunks/s near the simulator's ceiling measure the simulator as much as
   -- the client (see the streaming section's WARNING); CPU per chunk is the
   -- client's own cost
   for _, p in ipairs(paths) do
-    row(p[2] .. ", chunks/s", vm and vm[p[1] .. "/rate"], function(v) return B.fmt(v) end)
+    row(rows, p[2] .. ", chunks/s", vm and vm[p[1] .. "/rate"], function(v) return B.fmt(v) end, true)
   end
   for _, p in ipairs(paths) do
-    row(p[2] .. ", CPU per chunk", vm and vm[p[1] .. "/cpu"], function(v) return B.fmt(v * 1e6, "us") end)
+    row(rows, p[2] .. ", CPU per chunk", vm and vm[p[1] .. "/cpu"],
+      function(v) return B.fmt(v * 1e6, "us") end, true)
   end
+  -- The issue's paths are the ways of reading a stream (its section 1);
+  -- request preparation has a target of its own (against ajv, on each Lua),
+  -- and LuaJIT against 5.4 on it is shown for reference.
   for _, c in ipairs{ { "request", "prepare typical request" }, { "provider", "prepare provider object" } } do
-    row(c[2] .. ", per call", prep and prep[c[1]], function(v) return B.fmt(v / 1000, "us") end)
+    row(ref, c[2] .. ", per call", prep and prep[c[1]], function(v) return B.fmt(v / 1000, "us") end, false)
   end
   notes[#notes + 1] = ("%d pairs, the order alternated; %s"):format(VM_RUNS, VM_PIN
       and "each run on CPU 1, the simulator on CPU 0 (taskset)" or "not pinned")
   notes[#notes + 1] = ("PASS: the median ratio >= 1, or the pairs do not show LuaJIT slower (one-sided"
     .. " paired t-test on the log ratios at 5%%: slower when t < -%.2f)"):format(T95[VM_RUNS - 1] or 1.645)
-  B.table("LuaJIT no slower than Lua 5.4 on any path", notes, TARGET_COLS, rows)
+  notes[#notes + 1] = "the stream paths are the target; request preparation, below the line, is for"
+    .. " reference (its target is ajv's time, on each Lua)"
+  for _, r in ipairs(ref) do rows[#rows + 1] = r end
+  if #ref > 0 and #rows > #ref then table.insert(rows, #rows - #ref + 1, { "--", "", "", "", "", "" }) end
+  B.table("LuaJIT no slower than Lua 5.4 on any path (the ways of reading a stream)", notes, TARGET_COLS, rows)
 end
 
 ------------------------------------------------------------------ micro benchmarks
