@@ -350,23 +350,19 @@ static void key_text (lua_State *L, int idx, char *out, size_t size) {
 ** The table at idx as an array of n items.  The common case is one pass:
 ** lua_next hands out 1, 2, ... in order.  Otherwise (items in the hash
 ** part, out of order) the output so far is dropped, every key is checked
-** to be in 1..n, and the items are written by index.  When `first` is
-** set, lua_next already left the first key and value on the stack.
-** [-(first ? 2 : 0), +0, m]
+** to be in 1..n, and the items are written by index.  `more`: e_table's
+** lua_next left the first key and value on the stack (0: the table has
+** no key, and n is 0).  [-(more ? 2 : 0), +0, m]
 */
-static int e_array (Enc *e, int idx, size_t n, int first, const orc_jvisit *vis,
+static int e_array (Enc *e, int idx, size_t n, int more, const orc_jvisit *vis,
                     void *frame) {
   lua_State *L = e->L;
   size_t i = 0, mark;
-  int d = e->depth, more = first;
-  const int item = lua_gettop(L) + (first ? 0 : 2);   /* lua_next's value */
+  int d = e->depth;
+  const int item = lua_gettop(L) + (more ? 0 : 2);    /* lua_next's value */
   if (e_char(e, '[')) return -1;
   mark = e->b->len;
   e->seg[d].key = NULL;
-  if (!more) {
-    lua_pushnil(L);
-    more = lua_next(L, idx);
-  }
   while (more) {
     if (!key_is(L, -2, i + 1)) {
       lua_pop(L, 2);
@@ -423,19 +419,16 @@ slow:
 }
 
 /*
-** The table at idx as an object.  When `first` is set, lua_next already
-** left the first key and value on the stack.  [-(first ? 2 : 0), +0, m]
+** The table at idx as an object.  `more`: e_table's lua_next left the
+** first key and value on the stack (0: the table has no key).
+** [-(more ? 2 : 0), +0, m]
 */
-static int e_object (Enc *e, int idx, int first, int marked, const orc_jvisit *vis,
+static int e_object (Enc *e, int idx, int more, int marked, const orc_jvisit *vis,
                      void *frame) {
   lua_State *L = e->L;
-  int d = e->depth, more = first, n = 0;
-  const int key = lua_gettop(L) + (first ? -1 : 1);   /* lua_next's pair */
+  int d = e->depth, n = 0;
+  const int key = lua_gettop(L) - 1;                  /* lua_next's pair */
   if (e_char(e, '{')) return -1;
-  if (!more) {
-    lua_pushnil(L);
-    more = lua_next(L, idx);
-  }
   while (more) {
     size_t klen;
     const char *k;
@@ -488,7 +481,7 @@ static int e_empty_is_array (Enc *e) {
 static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
   lua_State *L = e->L;
   const void *ptr = lua_topointer(L, idx);
-  int d = e->depth, i, kind, rc;
+  int d = e->depth, i, kind, unmarked, more, rc;
   size_t n;
   if (d >= e->max_depth) {
     char msg[80];
@@ -505,39 +498,31 @@ static int e_table (Enc *e, int idx, const orc_jvisit *vis, void *frame) {
   }
   e->tables[d] = ptr;
   kind = e_marker(e, idx);
-  if (kind == MK_OBJECT) {
+  unmarked = kind != MK_OBJECT && kind != MK_ARRAY;
+  /* The first pair, left on the stack for the walk.  An unmarked table's
+  ** first key decides, and an object's length is never asked for (it
+  ** searches the hash part: as dear as a field).  Items come first in a
+  ** traversal, so a table with items whose first key is a string has its
+  ** items in the hash part and string keys as well: no JSON value either
+  ** way, and the object's walk says so. */
+  lua_pushnil(L);
+  more = lua_next(L, idx);
+  n = kind == MK_ARRAY || (unmarked && more && lua_type(L, -2) != LUA_TSTRING)
+    ? orc_rawlen(L, idx) : 0;
+  if (kind == MK_OBJECT || (unmarked && more && n == 0)) {
     rc = vis && vis->table(e, frame, idx, ORC_JK_OBJECT, 0) ? -1
-       : e_object(e, idx, 0, 1, vis, frame);
-  } else if (kind == MK_ARRAY) {
-    n = orc_rawlen(L, idx);
+       : e_object(e, idx, more, kind == MK_OBJECT, vis, frame);
+  } else if (kind == MK_ARRAY || n > 0) {
     rc = vis && vis->table(e, frame, idx, ORC_JK_ARRAY, n) ? -1
-       : e_array(e, idx, n, 0, vis, frame);
-  } else {
-    /* The first key decides, and an object's length is not asked for (it
-    ** searches the hash part: as dear as a field).  Items come first in a
-    ** traversal, so a table with items whose first key is a string has
-    ** its items in the hash part and string keys as well: no JSON value
-    ** either way, and the object's walk says so. */
-    lua_pushnil(L);
-    if (!lua_next(L, idx)) n = 0;
-    else if (lua_type(L, -2) == LUA_TSTRING || (n = orc_rawlen(L, idx)) == 0) {
-      rc = vis && vis->table(e, frame, idx, ORC_JK_OBJECT, 0) ? -1
-         : e_object(e, idx, 1, 0, vis, frame);
-      goto done;
-    }
-    if (n > 0) {                       /* the first pair is on the stack */
-      rc = vis && vis->table(e, frame, idx, ORC_JK_ARRAY, n) ? -1
-         : e_array(e, idx, n, 1, vis, frame);
-    } else {
-      int as;
-      if (kind == MK_EMPTY_ARRAY) as = vis ? vis->table(e, frame, idx, ORC_JK_ARRAY, 0) : 0;
-      else if (vis) as = vis->table(e, frame, idx, ORC_JK_EMPTY, 0);
-      else as = e_empty_is_array(e) ? ORC_JK_ARRAY : ORC_JK_OBJECT;
-      if (kind == MK_EMPTY_ARRAY && as == 0) as = ORC_JK_ARRAY;
-      rc = as < 0 ? -1 : as == ORC_JK_ARRAY ? e_raw(e, "[]", 2) : e_raw(e, "{}", 2);
-    }
+       : e_array(e, idx, n, more, vis, frame);
+  } else {                          /* unmarked and empty */
+    int as;
+    if (kind == MK_EMPTY_ARRAY) as = vis ? vis->table(e, frame, idx, ORC_JK_ARRAY, 0) : 0;
+    else if (vis) as = vis->table(e, frame, idx, ORC_JK_EMPTY, 0);
+    else as = e_empty_is_array(e) ? ORC_JK_ARRAY : ORC_JK_OBJECT;
+    if (kind == MK_EMPTY_ARRAY && as == 0) as = ORC_JK_ARRAY;
+    rc = as < 0 ? -1 : as == ORC_JK_ARRAY ? e_raw(e, "[]", 2) : e_raw(e, "{}", 2);
   }
-done:
   if (rc == 0 && vis) rc = vis->done(e, frame);
   e->depth = d;
   return rc;
