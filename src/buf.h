@@ -1,9 +1,9 @@
 /*
 ** buf.h -- a growable byte buffer (malloc'd), the one every part of the
 ** core appends to: transport.c's event queue, head and body, lhttp1.c's,
-** the chunk decoder's queue (lchunk.c) and the accumulation (accum.c).
-** One layout, so that a transfer's event records can move into the chunk
-** decoder's queue by swapping buffers (evq.h).  Pure C.
+** the chunk decoder's queue (cdec.c) and the accumulation (accum.c).
+** One layout, so that a transfer's event records (evrec.h) can move into
+** the chunk decoder's queue by swapping buffers (cdec.h).  Pure C.
 */
 #ifndef ORC_BUF_H
 #define ORC_BUF_H

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cdec.h"
+#include "evrec.h"
 #include "orc.h"
 
 /* ------------------------------------------------------------ the queue */
@@ -28,15 +29,7 @@ int orc_evq_take (orc_evq *q, orc_buf *events, size_t n) {
 }
 
 int orc_evq_push (orc_evq *q, const char *data, size_t len) {
-  orc_buf *b = &q->b;
-  size_t lens[3];
-  lens[0] = 0;
-  lens[1] = len;
-  lens[2] = 0;
-  if (len > ((size_t)-1) / 2 || orc_buf_reserve(b, sizeof lens + len)) return -1;
-  memcpy(b->p + b->len, lens, sizeof lens);
-  memcpy(b->p + b->len + sizeof lens, data, len);
-  b->len += sizeof lens + len;
+  if (orc_evrec_add(&q->b, "", 0, data, len, "", 0)) return -1;
   q->n++;
   return 0;
 }
@@ -49,14 +42,11 @@ void orc_evq_clear (orc_evq *q) {
 /* The next record's data: 1, or 0 when the queue is drained.  The bytes
 ** stay valid until the queue is written again. */
 static int next_event (orc_evq *q, const char **data, size_t *len) {
-  size_t lens[3];
-  const char *p;
+  orc_evrec ev;
   if (q->off >= q->b.len) return 0;
-  p = q->b.p + q->off;
-  memcpy(lens, p, sizeof lens);
-  *data = p + sizeof lens + lens[0];
-  *len = lens[1];
-  q->off += sizeof lens + lens[0] + lens[1] + lens[2];
+  q->off = (size_t)(orc_evrec_read(q->b.p + q->off, &ev) - q->b.p);
+  *data = ev.data;
+  *len = ev.dlen;
   q->n--;
   if (q->off >= q->b.len) q->off = q->b.len = 0;
   return 1;

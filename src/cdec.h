@@ -5,8 +5,7 @@
 ** lchunk.c is its Lua face; req:take_into (ltransport.c, lhttp1.c) moves
 ** the records a transfer queued into its queue.
 **
-** A record is transport.c's (and lhttp1.c's): three size_t lengths (type,
-** data, id), then the three byte strings, unaligned.
+** The records are evrec.h's.
 **
 ** The code every event goes through lives here, not in a file that sees
 ** the Lua API, so it compiles to the same instructions for every Lua and

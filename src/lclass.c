@@ -1,10 +1,15 @@
 /*
-** lclass.c -- what every userdata class of the core shares: its metatable.
-** Its own file so that a binding can be linked alone (fuzz/fuzz_schema.c).
+** lclass.c -- what every userdata class of the core shares: its metatable;
+** and what both transports' requests share: header fields and event
+** records made Lua values.  Its own file so that a binding can be linked
+** alone (fuzz/fuzz_schema.c).
 */
+#include <string.h>
+
 #include "lua.h"
 #include "lauxlib.h"
 
+#include "evrec.h"
 #include "lcore.h"
 #include "orc.h"
 
@@ -39,4 +44,42 @@ void orc_header_field (lua_State *L, const char *name, size_t nlen, const char *
     lua_pushlstring(L, v, vlen);
   }
   lua_rawset(L, -3);
+}
+
+/* Stack slots of orc_push_events with `full`: the keys and common values,
+** pushed once per call. */
+enum { EV_INTO = 2, EV_TYPE = 4, EV_DATA, EV_ID, EV_MESSAGE, EV_EMPTY };
+
+int orc_push_events (lua_State *L, const orc_buf *events, int full) {
+  const char *p = events->p, *end = p + events->len;
+  int i = 0;
+  lua_settop(L, 3);
+  if (full) {
+    lua_pushliteral(L, "type");      /* EV_TYPE */
+    lua_pushliteral(L, "data");
+    lua_pushliteral(L, "id");
+    lua_pushliteral(L, "message");
+    lua_pushliteral(L, "");          /* EV_EMPTY */
+  }
+  while (p < end) {
+    orc_evrec ev;
+    p = orc_evrec_read(p, &ev);
+    if (!full) lua_pushlstring(L, ev.data, ev.dlen);
+    else {
+      lua_createtable(L, 0, 3);
+      lua_pushvalue(L, EV_TYPE);
+      if (ev.tlen == 7 && memcmp(ev.type, "message", 7) == 0) lua_pushvalue(L, EV_MESSAGE);
+      else lua_pushlstring(L, ev.type, ev.tlen);
+      lua_rawset(L, -3);
+      lua_pushvalue(L, EV_DATA);
+      lua_pushlstring(L, ev.data, ev.dlen);
+      lua_rawset(L, -3);
+      lua_pushvalue(L, EV_ID);
+      if (ev.ilen == 0) lua_pushvalue(L, EV_EMPTY);
+      else lua_pushlstring(L, ev.id, ev.ilen);
+      lua_rawset(L, -3);
+    }
+    lua_rawseti(L, EV_INTO, ++i);
+  }
+  return i;
 }

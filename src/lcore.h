@@ -35,4 +35,12 @@ void orc_open_http1 (lua_State *L);      /* lhttp1.c: h1_request, h1_reasons */
 ** transports).  [-0, +0, m] */
 void orc_header_field (lua_State *L, const char *name, size_t nlen, const char *v, size_t vlen);
 
+/* Into the table at index 2 of req:events(into [, full]) (both
+** transports'), at 1..n: the event records in `events` (evrec.h), their
+** data strings, or with `full` (the debug trace) tables { type=, data=,
+** id= }.  Returns n; the stack is set to 3, plus what `full` pushes.
+** [-?, +(full ? 5 : 0), m] */
+struct orc_buf;
+int orc_push_events (lua_State *L, const struct orc_buf *events, int full);
+
 #endif

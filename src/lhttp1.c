@@ -37,6 +37,7 @@
 
 #include "compat.h"
 #include "evq.h"
+#include "evrec.h"
 #include "http1.h"
 #include "lcore.h"
 #include "sse.h"
@@ -80,12 +81,8 @@ static void set_error (lh1 *q, int kind, const char *which, const char *msg) {
 
 static int on_event (void *ud, const orc_sse_event *ev) {
   lh1 *q = (lh1 *)ud;
-  size_t lens[3];
-  lens[0] = ev->type_len;
-  lens[1] = ev->data_len;
-  lens[2] = ev->id_len;
-  if (orc_buf_add(&q->events, lens, sizeof(lens)) || orc_buf_add(&q->events, ev->type, lens[0]) ||
-      orc_buf_add(&q->events, ev->data, lens[1]) || orc_buf_add(&q->events, ev->id, lens[2]))
+  if (orc_evrec_add(&q->events, ev->type, ev->type_len, ev->data, ev->data_len, ev->id,
+                    ev->id_len))
     return ORC_SSE_ENOMEM;
   q->nevents++;
   return 0;
@@ -506,49 +503,14 @@ static int lh1_outcome (lua_State *L) {
   return 1;
 }
 
-enum { EV_INTO = 2, EV_TYPE = 4, EV_DATA, EV_ID, EV_MESSAGE, EV_EMPTY };
-
 /* req:events(into [, full]) -> n, ended: as ltransport.c's.  [-0, +2, m] */
 static int lh1_events (lua_State *L) {
   lh1 *q = check_h1(L);
   int full = lua_toboolean(L, 3);
   int i = 0;
-  luaL_checktype(L, EV_INTO, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
   if (q->open && q->nevents > 0) {
-    const char *p = q->events.p, *end = p + q->events.len;
-    lua_settop(L, 3);
-    if (full) {
-      lua_pushliteral(L, "type");
-      lua_pushliteral(L, "data");
-      lua_pushliteral(L, "id");
-      lua_pushliteral(L, "message");
-      lua_pushliteral(L, "");
-    }
-    while (p < end) {
-      size_t lens[3];
-      const char *type, *data, *id;
-      memcpy(lens, p, sizeof(lens));
-      type = p + sizeof(lens);
-      data = type + lens[0];
-      id = data + lens[1];
-      p = id + lens[2];
-      if (!full) lua_pushlstring(L, data, lens[1]);
-      else {
-        lua_createtable(L, 0, 3);
-        lua_pushvalue(L, EV_TYPE);
-        if (lens[0] == 7 && memcmp(type, "message", 7) == 0) lua_pushvalue(L, EV_MESSAGE);
-        else lua_pushlstring(L, type, lens[0]);
-        lua_rawset(L, -3);
-        lua_pushvalue(L, EV_DATA);
-        lua_pushlstring(L, data, lens[1]);
-        lua_rawset(L, -3);
-        lua_pushvalue(L, EV_ID);
-        if (lens[2] == 0) lua_pushvalue(L, EV_EMPTY);
-        else lua_pushlstring(L, id, lens[2]);
-        lua_rawset(L, -3);
-      }
-      lua_rawseti(L, EV_INTO, ++i);
-    }
+    i = orc_push_events(L, &q->events, full);
     q->events.len = 0;
     q->nevents = 0;
   }

@@ -347,10 +347,6 @@ static int lreq_outcome (lua_State *L) {
   return 1;
 }
 
-/* Stack slots of lreq_events with `full`: the keys and common values,
-** pushed once per call. */
-enum { EV_INTO = 2, EV_TYPE = 4, EV_DATA, EV_ID, EV_MESSAGE, EV_EMPTY };
-
 /*
 ** req:events(into [, full]) -> n, ended.  [-0, +2, m]
 ** Moves the queued events into the table `into` at 1..n: their data
@@ -365,44 +361,9 @@ static int lreq_events (lua_State *L) {
   orc_req *r = &q->r;
   int full = lua_toboolean(L, 3);
   int i = 0;
-  luaL_checktype(L, EV_INTO, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
   if (q->open && r->nevents > 0) {
-    const char *p = r->events.p, *end = p + r->events.len;
-    lua_settop(L, 3);
-    if (full) {
-      lua_pushliteral(L, "type");      /* EV_TYPE */
-      lua_pushliteral(L, "data");
-      lua_pushliteral(L, "id");
-      lua_pushliteral(L, "message");
-      lua_pushliteral(L, "");          /* EV_EMPTY */
-    }
-    while (p < end) {
-      size_t lens[3];
-      const char *type, *data, *id;
-      memcpy(lens, p, sizeof(lens));
-      type = p + sizeof(lens);
-      data = type + lens[0];
-      id = data + lens[1];
-      p = id + lens[2];
-      if (!full) lua_pushlstring(L, data, lens[1]);
-      else {
-        lua_createtable(L, 0, 3);
-        lua_pushvalue(L, EV_TYPE);
-        if (lens[0] == 7 && memcmp(type, "message", 7) == 0)
-          lua_pushvalue(L, EV_MESSAGE);
-        else
-          lua_pushlstring(L, type, lens[0]);
-        lua_rawset(L, -3);
-        lua_pushvalue(L, EV_DATA);
-        lua_pushlstring(L, data, lens[1]);
-        lua_rawset(L, -3);
-        lua_pushvalue(L, EV_ID);
-        if (lens[2] == 0) lua_pushvalue(L, EV_EMPTY);
-        else lua_pushlstring(L, id, lens[2]);
-        lua_rawset(L, -3);
-      }
-      lua_rawseti(L, EV_INTO, ++i);
-    }
+    i = orc_push_events(L, &r->events, full);
     r->events.len = 0;
     r->nevents = 0;
     orc_req_drained(r);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evrec.h"
 #include "transport.h"
 #include "orc.h"
 
@@ -46,16 +47,9 @@ static void set_error (orc_req *r, int kind, const char *which,
 
 static int on_event (void *ud, const orc_sse_event *ev) {
   orc_req *r = (orc_req *)ud;
-  size_t lens[3];
-  lens[0] = ev->type_len;
-  lens[1] = ev->data_len;
-  lens[2] = ev->id_len;
-  if (orc_buf_reserve(&r->events, sizeof(lens) + lens[0] + lens[1] + lens[2]))
+  if (orc_evrec_add(&r->events, ev->type, ev->type_len, ev->data, ev->data_len, ev->id,
+                    ev->id_len))
     return ORC_SSE_ENOMEM;
-  orc_buf_add(&r->events, lens, sizeof(lens));
-  orc_buf_add(&r->events, ev->type, lens[0]);
-  orc_buf_add(&r->events, ev->data, lens[1]);
-  orc_buf_add(&r->events, ev->id, lens[2]);
   r->nevents++;
   return 0;
 }

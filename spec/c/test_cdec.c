@@ -18,6 +18,7 @@
 
 #include "accum.h"
 #include "cdec.h"
+#include "evrec.h"
 #include "json.h"
 
 #include "check.h"
@@ -34,16 +35,9 @@ static void push (orc_cdec *d, const char *s) {
   CHECK(orc_evq_push(&d->q, s, strlen(s)) == 0, "push %s", s);
 }
 
-/* Append one record (no type, no id) to b, as a transfer queues it. */
+/* Append one record to b, as a transfer queues it. */
 static void record (orc_buf *b, const char *s) {
-  size_t lens[3];
-  lens[0] = 0;
-  lens[1] = strlen(s);
-  lens[2] = 0;
-  if (orc_buf_reserve(b, sizeof lens + lens[1])) abort();
-  memcpy(b->p + b->len, lens, sizeof lens);
-  memcpy(b->p + b->len + sizeof lens, s, lens[1]);
-  b->len += sizeof lens + lens[1];
+  if (orc_evrec_add(b, "message", 7, s, strlen(s), "", 0)) abort();
 }
 
 static int contains (const char *s, size_t n, const char *what) {
