@@ -46,6 +46,12 @@ function M.have(cmd)
   return M.sh("command -v " .. cmd .. " >/dev/null 2>&1")
 end
 
+--- Pin process `pid` to the CPUs in `list` ("1", "0-1"); false when this
+--- machine cannot (no taskset).
+function M.pin(pid, list)
+  return M.sh(("taskset -pc %s %d >/dev/null 2>&1"):format(list, pid))
+end
+
 --- Number from an environment variable, else `default`.
 function M.env_num(name, default)
   return tonumber(os.getenv(name) or "") or default

@@ -316,7 +316,6 @@ local function stream_section(srv, node_ok, node_why)
       { name = "client CPU", width = 10, right = true }, { name = "node CPU", width = 10, right = true },
       { name = "ratio", width = 6, right = true } }, ref)
   end
-  return figures
 end
 
 ------------------------------------------------------------------ memory
@@ -422,7 +421,6 @@ local function prepare_section(node_ok, node_why)
     "peer: ajv (" .. (node_ok and "8, the same schemas as JSON) + JSON.stringify on node"
       or ("skipped: " .. tostring(node_why) .. ")")),
   }, TARGET_COLS, rows)
-  return ns
 end
 
 ------------------------------------------------------------------ OpenResty relay
@@ -445,11 +443,11 @@ local function relay_section(srv)
   -- migrate between the two cores and the latencies measure the scheduler:
   -- p50 0.9-1.1 ms for both relays, 0.4 pinned, on a loaded run here.
   local me = NPROC >= 2 and B.have("taskset") and tonumber(B.capture("echo $PPID"))
-  local pinned = me and L.pin(me, "0") and L.pin(srv.pid, "0")
+  local pinned = me and B.pin(me, "0") and B.pin(srv.pid, "0")
   local ok, err = pcall(function()
     for i, relay in ipairs(relays) do
       ngx_srv[relay] = L.start_nginx(ROOT, up)
-      if pinned then L.pin(ngx_srv[relay].pid, "1") end
+      if pinned then B.pin(ngx_srv[relay].pid, "1") end
       fig[relay] = { cpu = {}, p50 = {}, p99 = {}, ping = {}, ping_idle = {}, idle = {} }
       -- warm up: modules, the client, connections, and LuaJIT's traces: a
       -- short warm-up left the client's compiling 40-odd traces into the
@@ -484,8 +482,8 @@ local function relay_section(srv)
   end)
   for _, relay in ipairs(relays) do if ngx_srv[relay] then ngx_srv[relay].stop() end end
   if me then
-    L.pin(me, "0-" .. (NPROC - 1))
-    L.pin(srv.pid, "0-" .. (NPROC - 1))
+    B.pin(me, "0-" .. (NPROC - 1))
+    B.pin(srv.pid, "0-" .. (NPROC - 1))
   end
   tap.close()
   if not ok then
@@ -606,7 +604,7 @@ end
 local function vm_section(srv)
   section(("LuaJIT vs Lua 5.4 streaming: %d pairs of runs per path, %d chunks each")
     :format(VM_RUNS, TOKENS))
-  local pinned = VM_PIN and B.sh(("taskset -pc 0 %d >/dev/null 2>&1"):format(srv.pid))
+  local pinned = VM_PIN and B.pin(srv.pid, "0")
   local fig = {}
   local ok, err = pcall(function()
     for _, mode in ipairs{ "chunks", "text", "result" } do
@@ -623,7 +621,7 @@ local function vm_section(srv)
       end)
     end
   end)
-  if pinned then B.sh(("taskset -pc 0-%d %d >/dev/null 2>&1"):format(NPROC - 1, srv.pid)) end
+  if pinned then B.pin(srv.pid, "0-" .. (NPROC - 1)) end
   if not ok then error(err, 0) end
   return fig
 end
@@ -719,8 +717,8 @@ local function jit_table(vm, prep)
     .. " paired t-test on the log ratios at 5%%: slower when t < -%.2f)"):format(T95[VM_RUNS - 1] or 1.645)
   notes[#notes + 1] = "the stream paths are the target; request preparation, below the line, is for"
     .. " reference (its target is ajv's time, on each Lua)"
+  if #ref > 0 then rows[#rows + 1] = { "--", "", "", "", "", "" } end
   for _, r in ipairs(ref) do rows[#rows + 1] = r end
-  if #ref > 0 and #rows > #ref then table.insert(rows, #rows - #ref + 1, { "--", "", "", "", "", "" }) end
   B.table("LuaJIT no slower than Lua 5.4 on any path (the ways of reading a stream)", notes, TARGET_COLS, rows)
 end
 

@@ -343,12 +343,6 @@ function M.ping_baseline(ngx_srv, count)
   return rtts
 end
 
---- Pin process `pid` to the CPUs in `list` ("1", "0-1"); false when this
---- machine cannot (no taskset).
-function M.pin(pid, list)
-  return B.sh(("taskset -pc %s %d >/dev/null 2>&1"):format(list, pid))
-end
-
 --- Worker CPU over `seconds` with nothing in flight.
 function M.idle_cpu(ngx_srv, cputime, seconds)
   M.sleep(300)
