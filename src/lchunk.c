@@ -25,7 +25,6 @@
 ** reference accumulator sees it).  The chunk scanner (chunk.c) checks
 ** the JSON as the codec would, so the builder below checks nothing.
 */
-#include <stdlib.h>
 #include <string.h>
 
 #include "lua.h"
